@@ -1,0 +1,58 @@
+// swift-tools-version: 6.0
+// MCUNet reproduction suite: TinyNAS + TinyEngine, end to end on a Linux host.
+// Target layout and import rules: ../shared/DESIGN.md §2 and STYLE.md B1/B2.
+import PackageDescription
+
+let package = Package(
+  name: "mcunet-repro",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "repro", targets: ["repro"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // MARK: - System libraries (Debian -dev packages; installed by Scripts/install-deps.sh)
+    .systemLibrary(
+      name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(
+      name: "CCairo", pkgConfig: "cairo-ft", providers: [.apt(["libcairo2-dev"])]),
+    .systemLibrary(
+      name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+    // MARK: - Core
+    .target(name: "TensorModule"),
+    .target(name: "ModelIR", dependencies: ["TensorModule"]),
+    .target(name: "Kernels", dependencies: ["ModelIR"]),
+    .target(name: "MemoryPlanner"),
+    .target(name: "Quantization", dependencies: ["TensorModule"]),
+    .target(name: "Training", dependencies: ["TensorModule", "COpenBLAS"]),
+
+    // MARK: - Results, experiments, command line
+    .target(name: "ReproIO", dependencies: ["CHDF5", "CCairo"]),
+    .target(
+      name: "Experiments",
+      dependencies: ["TensorModule", "ModelIR", "Kernels", "MemoryPlanner", "ReproIO"]),
+    .executableTarget(
+      name: "repro",
+      dependencies: [
+        "Experiments", "ReproIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // MARK: - Test support and tests
+    .target(name: "_TestSupport", dependencies: ["TensorModule"]),
+    .testTarget(name: "TensorModuleTests", dependencies: ["TensorModule", "_TestSupport"]),
+    .testTarget(name: "ModelIRTests", dependencies: ["ModelIR", "_TestSupport"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "ModelIR", "_TestSupport"]),
+    .testTarget(
+      name: "MemoryPlannerTests",
+      dependencies: ["MemoryPlanner", "ModelIR", "Kernels", "_TestSupport"]),
+    .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "_TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorModule", "_TestSupport"]),
+    .testTarget(name: "ReproIOTests", dependencies: ["ReproIO", "_TestSupport"]),
+    .testTarget(
+      name: "ExperimentsTests",
+      dependencies: ["Experiments", "ReproIO", "ModelIR", "_TestSupport"]),
+  ]
+)

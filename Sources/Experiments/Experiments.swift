@@ -1,0 +1,1 @@
+// Experiments: see DESIGN.md §2.

@@ -1,0 +1,1 @@
+// MemoryPlanner: see DESIGN.md §2.

@@ -1,0 +1,1 @@
+// ModelIR: see DESIGN.md §2.

@@ -1,0 +1,1 @@
+// Quantization: see DESIGN.md §2.

@@ -1,0 +1,1 @@
+// ReproIO: see DESIGN.md §2.

@@ -1,1 +1,0 @@
-// ModelIR: see DESIGN.md §2.

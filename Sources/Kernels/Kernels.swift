@@ -1,1 +1,0 @@
-// Kernels: see DESIGN.md §2.

@@ -20,6 +20,9 @@ let package = Package(
       name: "CCairo", pkgConfig: "cairo-ft", providers: [.apt(["libcairo2-dev"])]),
     .systemLibrary(
       name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
 
     // MARK: - Core
     .target(name: "TensorModule"),
@@ -28,6 +31,8 @@ let package = Package(
     .target(name: "MemoryPlanner"),
     .target(name: "Quantization", dependencies: ["TensorModule"]),
     .target(name: "Training", dependencies: ["TensorModule", "COpenBLAS"]),
+    .target(name: "Datasets", dependencies: ["TensorModule", "CZlib", "CPNG", "CJPEG"]),
+    .target(name: "Runner"),
 
     // MARK: - Results, experiments, command line
     .target(name: "ReproIO", dependencies: ["CHDF5", "CCairo"]),
@@ -37,7 +42,7 @@ let package = Package(
     .executableTarget(
       name: "repro",
       dependencies: [
-        "Experiments", "ReproIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "ModelIR", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // MARK: - Test support and tests
@@ -51,6 +56,8 @@ let package = Package(
     .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorModule", "_TestSupport"]),
     .testTarget(name: "ReproIOTests", dependencies: ["ReproIO", "_TestSupport"]),
+    .testTarget(
+      name: "DatasetsTests", dependencies: ["Datasets", "TensorModule", "Runner", "_TestSupport"]),
     .testTarget(
       name: "ExperimentsTests",
       dependencies: ["Experiments", "ReproIO", "ModelIR", "_TestSupport"]),

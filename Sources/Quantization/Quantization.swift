@@ -1,1 +1,0 @@
-// Quantization: see DESIGN.md §2.

@@ -30,6 +30,7 @@ let package = Package(
     .target(name: "Kernels", dependencies: ["ModelIR"]),
     .target(name: "MemoryPlanner"),
     .target(name: "Quantization", dependencies: ["TensorModule"]),
+    .target(name: "CMicroKernels"),
     .target(name: "Training", dependencies: ["TensorModule", "COpenBLAS"]),
     .target(name: "Datasets", dependencies: ["TensorModule", "CZlib", "CPNG", "CJPEG"]),
     .target(name: "Runner"),
@@ -54,6 +55,9 @@ let package = Package(
       name: "MemoryPlannerTests",
       dependencies: ["MemoryPlanner", "ModelIR", "Kernels", "_TestSupport"]),
     .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "_TestSupport"]),
+    .testTarget(
+      name: "CMicroKernelsTests",
+      dependencies: ["CMicroKernels", "Quantization", "TensorModule", "_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorModule", "_TestSupport"]),
     .testTarget(name: "ReproIOTests", dependencies: ["ReproIO", "_TestSupport"]),
     .testTarget(

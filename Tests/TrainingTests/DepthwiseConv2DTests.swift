@@ -1,0 +1,111 @@
+// DepthwiseConv2DTests.swift
+// DepthwiseConv2D: a hand-computed golden, the vectorised kernel against the readable reference
+// over a sweep, and input/weight gradients against Float64 finite differences.
+
+import TensorModule
+import Testing
+import _TestSupport
+
+@testable import Training
+
+@Suite struct DepthwiseConv2DTests {
+  /// Input 0..<18 as 1×3×3×2 (channel 0 holds 2a, channel 1 holds 2a + 1 at pixel a), weight
+  /// 0..<8 as 2×2×2 (channel 0 taps [0, 2, 4, 6], channel 1 taps [1, 3, 5, 7]), stride 1.
+  /// Channel 0: 0·2a + 2·2(a+1) + 4·2(a+3) + 6·2(a+4) = 24a + 76; channel 1 likewise gives
+  /// 32a + 108, for top-left pixels a ∈ {0, 1, 3, 4}.
+  @Test func goldenK2S1TwoChannels() {
+    let dw = DepthwiseConv2D(inputHeight: 3, inputWidth: 3, channels: 2, kernel: 2)
+    let x = Tensor<Float>(shape: [1, 3, 3, 2], storage: (0..<18).map(Float.init))
+    let w = Tensor<Float>(shape: [2, 2, 2], storage: (0..<8).map(Float.init))
+    let y = dw.forward(x, weight: w)
+    #expect(y.shape == [1, 2, 2, 2])
+    #expect(y.storage == [76, 108, 100, 140, 148, 204, 172, 236])
+    #expect(Reference.depthwiseConv2d(x.storage, weight: w.storage, op: dw) == y.storage)
+  }
+
+  /// Backward of a 1-channel 3×3 input with a 2×2 all-ones filter and dY = 1: dW[k] sums the
+  /// four pixels under the four windows at offset k; dX counts the windows covering each pixel.
+  @Test func goldenBackward() {
+    let dw = DepthwiseConv2D(inputHeight: 3, inputWidth: 3, channels: 1, kernel: 2)
+    let x = Tensor<Float>(shape: [1, 3, 3, 1], storage: (0..<9).map(Float.init))
+    let w = Tensor<Float>(shape: [2, 2, 1], repeating: 1)
+    let dy = Tensor<Float>(shape: [1, 2, 2, 1], repeating: 1)
+    let (dx, dW) = dw.backward(x, weight: w, dOutput: dy)
+    // Windows at top-left 0, 1, 3, 4: offset 0 → 0+1+3+4, offset 1 → 1+2+4+5, …
+    #expect(dW.storage == [8, 12, 20, 24])
+    #expect(dx.storage == [1, 2, 1, 2, 4, 2, 1, 2, 1])
+  }
+
+  /// The vectorised kernel equals the readable reference over kernels, strides, paddings and
+  /// channel counts, including a 7×7 kernel and odd channel counts.
+  @Test func matchesReferenceOverSweep() {
+    var rng = SeededGenerator(seed: 21)
+    withEvery("k", in: [1, 3, 5, 7]) { k in
+      withEvery("stride", in: [1, 2]) { s in
+        withEvery("padding", in: paddings(kernel: k)) { p in
+          withEvery("C", in: [1, 3, 8, 17]) { c in
+            let dw = DepthwiseConv2D(
+              inputHeight: 9, inputWidth: 8, channels: c, kernel: k, stride: s, padding: p)
+            let x = randomValues(dw.inputShape(batch: 2).count, using: &rng)
+            let w = randomValues(dw.weightShape.count, using: &rng)
+            var y = [Float](repeating: .nan, count: dw.outputShape(batch: 2).count)
+            dw.forward(x.floats, weight: w.floats, into: &y)
+            assertClose(y.doubles, Reference.depthwiseConv2d(x, weight: w, op: dw), atol: 1e-5)
+          }
+        }
+      }
+    }
+  }
+
+  /// A shape that splits over two threads: forward against the reference, and both gradients
+  /// through the adjoint identities (depthwise conv is linear in x and in w).
+  @Test func parallelPathMatchesReferenceAndAdjoint() {
+    var rng = SeededGenerator(seed: 22)
+    let dw = DepthwiseConv2D(
+      inputHeight: 16, inputWidth: 16, channels: 32, kernel: 3, stride: 2, padding: .symmetric(1))
+    let n = 4
+    let rowFlops = 2 * dw.window.outputWidth * 9 * 32
+    #expect(WorkSplit(count: n * 8, minimumRows: Grain.rows(flopsPerRow: rowFlops)).chunks > 1)
+    let x = randomValues(dw.inputShape(batch: n).count, using: &rng)
+    let w = randomValues(dw.weightShape.count, using: &rng)
+    let dy = randomValues(dw.outputShape(batch: n).count, using: &rng)
+    var y = [Float](repeating: 0, count: dy.count)
+    dw.forward(x.floats, weight: w.floats, into: &y)
+    assertClose(y.doubles, Reference.depthwiseConv2d(x, weight: w, op: dw), atol: 1e-5)
+    var dx = [Float](repeating: 0, count: x.count)
+    var dW = [Float](repeating: 0, count: w.count)
+    dw.backwardInput(dOutput: dy.floats, weight: w.floats, accumulatingInto: &dx)
+    dw.backwardWeight(dOutput: dy.floats, input: x.floats, accumulatingInto: &dW)
+    let lhs = dot(dy, y.doubles)
+    assertClose(dot(dx.doubles, x), lhs, atol: 1e-3, rtol: 1e-5)
+    assertClose(dot(dW.doubles, w), lhs, atol: 1e-3, rtol: 1e-5)
+  }
+
+  /// dInput and dWeight against central differences of the Float64 reference.
+  @Test func gradientsMatchFiniteDifferences() {
+    var rng = SeededGenerator(seed: 23)
+    withEvery("k", in: [1, 3, 5]) { k in
+      withEvery("stride", in: [1, 2]) { s in
+        withEvery("padding", in: paddings(kernel: k)) { p in
+          let dw = DepthwiseConv2D(
+            inputHeight: 5, inputWidth: 6, channels: 3, kernel: k, stride: s, padding: p)
+          let x = randomValues(dw.inputShape(batch: 2).count, using: &rng)
+          let w = randomValues(dw.weightShape.count, using: &rng)
+          let r = randomValues(dw.outputShape(batch: 2).count, using: &rng)
+          var dx = [Float](repeating: 0, count: x.count)
+          var dW = [Float](repeating: 0, count: w.count)
+          dw.backwardInput(dOutput: r.floats, weight: w.floats, accumulatingInto: &dx)
+          dw.backwardWeight(dOutput: r.floats, input: x.floats, accumulatingInto: &dW)
+          let fdX = FiniteDifference.gradient(at: x) {
+            dot(Reference.depthwiseConv2d($0, weight: w, op: dw), r)
+          }
+          let fdW = FiniteDifference.gradient(at: w) {
+            dot(Reference.depthwiseConv2d(x, weight: $0, op: dw), r)
+          }
+          assertClose(dx.doubles, fdX, atol: 1e-4, rtol: 1e-3, "dInput")
+          assertClose(dW.doubles, fdW, atol: 1e-4, rtol: 1e-3, "dWeight")
+        }
+      }
+    }
+  }
+}

@@ -28,7 +28,7 @@ let package = Package(
     .target(name: "TensorModule"),
     .target(name: "ModelIR", dependencies: ["TensorModule"]),
     .target(name: "Kernels", dependencies: ["ModelIR"]),
-    .target(name: "MemoryPlanner"),
+    .target(name: "MemoryPlanner", dependencies: ["ModelIR", "Kernels"]),
     .target(name: "Quantization", dependencies: ["TensorModule"]),
     .target(name: "CMicroKernels"),
     .target(name: "Training", dependencies: ["TensorModule", "COpenBLAS"]),
@@ -43,7 +43,7 @@ let package = Package(
     .executableTarget(
       name: "repro",
       dependencies: [
-        "ModelIR", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // MARK: - Test support and tests

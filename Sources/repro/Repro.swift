@@ -1,7 +1,71 @@
 import ArgumentParser
+import Experiments
+import Foundation
 
 @main
 struct Repro: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "repro", abstract: "Reproduce the MCUNet paper's tables and figures.")
+    commandName: "repro",
+    abstract: "Reproduce the tables and figures of MCUNet (Lin et al., NeurIPS 2020).",
+    subcommands: [List.self, Memory.self])
+}
+
+/// Options every experiment takes (DESIGN.md §1).
+struct ExperimentOptions: ParsableArguments {
+  @Option(help: "smoke | default | full")
+  var profile: Profile = .default
+
+  @Option(help: "Results folder; each experiment writes <out>/<experiment>/.")
+  var out: String = "results"
+
+  @Option(help: "Experiment config (default: experiments/<experiment>.json, else built in).")
+  var config: String?
+
+  @Flag(help: "No progress lines on stderr.")
+  var quiet = false
+}
+
+extension Profile: ExpressibleByArgument {}
+
+struct List: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "List every experiment, the paper artifact it reproduces and its output path.")
+
+  @Option(help: "Results folder shown in the paths.")
+  var out: String = "results"
+
+  func run() {
+    for e in experimentCatalog {
+      let status = e.available ? "" : "  (not yet available)"
+      print("\(e.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(e.artifact)\(status)")
+      print("  \(e.summary)")
+      print("  → \(e.resultsDirectory(under: out))/\(e.name).h5, .md, .csv, .png\n")
+    }
+  }
+}
+
+struct Memory: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Peak SRAM, Flash, MACs and params of the released models under every planner.")
+
+  @OptionGroup var options: ExperimentOptions
+
+  func run() throws {
+    do {
+      let (result, files) = try runMemoryExperiment(
+        profile: options.profile, out: options.out, configPath: options.config,
+        showProgress: !options.quiet)
+      print(try result.markdown())
+      if debugLevel >= 1 { print(result.planDiagrams()) }
+      print("wrote:\n  " + files.joined(separator: "\n  "))
+    } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+  }
+}
+
+/// `MCU_DEBUG` level (README, "Debug switches").
+var debugLevel: Int {
+  Int(ProcessInfo.processInfo.environment["MCU_DEBUG"] ?? "") ?? 0
 }

@@ -1,1 +1,0 @@
-// Experiments: see DESIGN.md §2.

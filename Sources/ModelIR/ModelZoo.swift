@@ -52,6 +52,8 @@ public struct PublishedNumbers: Hashable, Sendable {
 public struct ZooModel: Hashable, Sendable {
   /// The name used in tables (MIT's `net_id` where it has one).
   public var id: String
+  /// Width multiplier w (inferred from the channel counts for the MCUNet models, paper_facts §8).
+  public var width: Double
   /// MIT's config file stem (`<configFile>.json`), or nil for a derived variant.
   public var configFile: String?
   public var config: NetConfig
@@ -74,29 +76,29 @@ public enum ModelZoo {
   public static var imagenet: [ZooModel] {
     [
       ZooModel(
-        id: "mbv2-w0.3", configFile: "mbv2-w0.3-r80_imagenet",
+        id: "mbv2-w0.3", width: 0.3, configFile: "mbv2-w0.3-r80_imagenet",
         config: scaledMobileNetV2(width: 0.3, resolution: 80), precision: .int8,
         published: PublishedNumbers(
           macsM: 7.3, paramsM: 0.634, actKB: 94, top1: 38.6)),
       ZooModel(
-        id: "mbv2-w0.35", configFile: "mbv2-w0.35-r144_imagenet",
+        id: "mbv2-w0.35", width: 0.35, configFile: "mbv2-w0.35-r144_imagenet",
         config: scaledMobileNetV2(width: 0.35, resolution: 144), precision: .int8,
         published: PublishedNumbers(
           macsM: 23.5, paramsM: 0.750, actKB: 303, zooSRAMKB: 308, zooFlashKB: 862,
           teF746SRAMKB: 284, top1: 49.0)),
       ZooModel(
-        id: "proxyless-w0.25", configFile: "proxyless-w0.25-r112_imagenet",
+        id: "proxyless-w0.25", width: 0.25, configFile: "proxyless-w0.25-r112_imagenet",
         config: scaledProxylessNAS(width: 0.25, resolution: 112), precision: .int8,
         published: PublishedNumbers(macsM: 10.7, paramsM: 0.570, actKB: 98, top1: 43.8)),
       ZooModel(
-        id: "proxyless-w0.3", configFile: "proxyless-w0.3-r176_imagenet",
+        id: "proxyless-w0.3", width: 0.3, configFile: "proxyless-w0.3-r176_imagenet",
         config: proxylessW03(resolution: 176), precision: .int8,
         published: PublishedNumbers(
           macsM: 38.3, paramsM: 0.754, actKB: 242, zooSRAMKB: 292, zooFlashKB: 892,
           teH743SRAMKB: 259, teH743FlashKB: 779, tflmH743SRAMKB: 453, tflmH743FlashKB: 1065,
           cmsisH743SRAMKB: 453, teF746SRAMKB: 242, top1: 56.2)),
       ZooModel(
-        id: "mcunet-in0", configFile: "mcunet-10fps_imagenet",
+        id: "mcunet-in0", width: 0.6, configFile: "mcunet-10fps_imagenet",
         config: mcunet(0.6, 48, [3, 3, 2, 3, 2, 1], "5,4 3,3 3,4 7,5 5,4 5,5 7,5 5,4 3,5 5,4 3,5 3,6 5,4 3,6"),
         precision: .int8,
         published: PublishedNumbers(
@@ -104,7 +106,7 @@ public enum ModelZoo {
           teH743SRAMKB: 49, teH743FlashKB: 842, tflmH743SRAMKB: 161, tflmH743FlashKB: 1072,
           cmsisH743SRAMKB: 161, teF746SRAMKB: 45, top1: 40.4)),
       ZooModel(
-        id: "mcunet-in1", configFile: "mcunet-5fps_imagenet",
+        id: "mcunet-in1", width: 0.5, configFile: "mcunet-5fps_imagenet",
         config: mcunet(0.5, 96, [2, 2, 2, 3, 3, 1], "3,4 3,3 7,3 3,5 3,5 7,4 5,4 3,3 3,4 7,5 5,4 5,4 3,6"),
         precision: .int8,
         published: PublishedNumbers(
@@ -112,7 +114,7 @@ public enum ModelZoo {
           teH743SRAMKB: 96, teH743FlashKB: 727, tflmH743SRAMKB: 219, tflmH743FlashKB: 937,
           cmsisH743SRAMKB: 219, teF746SRAMKB: 90, top1: 49.9)),
       ZooModel(
-        id: "mcunet-in2", configFile: "mcunet-256kb-1mb_imagenet",
+        id: "mcunet-in2", width: 0.5, configFile: "mcunet-256kb-1mb_imagenet",
         config: mcunet(
           0.5, 160, [4, 3, 2, 3, 4, 1], "5,3 7,6 3,5 5,5 3,5 7,6 5,6 7,4 5,5 3,5 5,5 3,4 5,6 5,4 5,3 3,4 5,5"),
         precision: .int8,
@@ -121,7 +123,7 @@ public enum ModelZoo {
           teH743SRAMKB: 215, teH743FlashKB: 830, tflmH743SRAMKB: 460, tflmH743FlashKB: 1084,
           cmsisH743SRAMKB: 469, teF746SRAMKB: 200, top1: 60.3)),
       ZooModel(
-        id: "mcunet-in3", configFile: "mcunet-320kb-1mb_imagenet",
+        id: "mcunet-in3", width: 0.5, configFile: "mcunet-320kb-1mb_imagenet",
         config: mcunet(
           0.5, 176, [4, 3, 3, 3, 3, 1], "7,3 3,5 7,5 5,4 5,5 5,5 5,5 3,5 7,6 5,4 5,5 7,5 3,5 3,6 7,5 3,4 7,5"),
         precision: .int8,
@@ -130,7 +132,7 @@ public enum ModelZoo {
           teH743SRAMKB: 260, teH743FlashKB: 835, tflmH743SRAMKB: 493, tflmH743FlashKB: 1091,
           cmsisH743SRAMKB: 493, teF746SRAMKB: 242, top1: 61.8)),
       ZooModel(
-        id: "mcunet-in4", configFile: "mcunet-512kb-2mb_imagenet",
+        id: "mcunet-in4", width: 1.0, configFile: "mcunet-512kb-2mb_imagenet",
         config: mcunet(
           1.0, 160, [3, 3, 3, 3, 3, 1], "7,3 3,5 5,4 7,5 3,4 7,4 7,3 3,3 7,3 3,4 5,3 5,3 7,4 7,3 5,3 5,4"),
         precision: .int8,
@@ -138,19 +140,19 @@ public enum ModelZoo {
           macsM: 125.9, paramsM: 1.733, actKB: 413, zooSRAMKB: 456, zooFlashKB: 1876,
           teH743SRAMKB: 416, teH743FlashKB: 1825, top1: 68.0)),
       ZooModel(
-        id: "mcunet-256kb-int4", configFile: "mcunet-256kb-1mb-int4_imagenet",
+        id: "mcunet-256kb-int4", width: 0.9, configFile: "mcunet-256kb-1mb-int4_imagenet",
         config: mcunet(0.9, 160, [4, 3, 2, 3, 2, 1], "7,3 3,6 5,5 7,3 7,5 5,3 7,4 3,5 7,4 5,6 5,4 7,3 3,5 5,4 5,4"),
         precision: .int4,
         published: PublishedNumbers(
           macsM: 134.5, paramsM: 1.405, actKB: 244, zooSRAMKB: 233, zooFlashKB: 1008, top1: 62.0)),
       ZooModel(
-        id: "mcunet-320kb-int4", configFile: "mcunet-320kb-1mb-int4_imagenet",
+        id: "mcunet-320kb-int4", width: 0.9, configFile: "mcunet-320kb-1mb-int4_imagenet",
         config: mcunet(0.9, 176, [3, 4, 3, 3, 2, 1], "7,3 5,6 5,6 7,4 3,4 7,4 5,4 7,4 7,6 5,4 5,3 5,3 7,4 3,5 3,3 7,4"),
         precision: .int4,
         published: PublishedNumbers(
           macsM: 170.0, paramsM: 1.400, actKB: 295, zooSRAMKB: 282, zooFlashKB: 1010, top1: 63.5)),
       ZooModel(
-        id: "mcunet-512kb-int4", configFile: "mcunet-512kb-2mb-int4_imagenet",
+        id: "mcunet-512kb-int4", width: 1.5, configFile: "mcunet-512kb-2mb-int4_imagenet",
         config: mcunet(1.5, 192, [4, 3, 3, 3, 2, 1], "7,3 3,5 3,5 3,5 5,6 7,4 5,5 7,5 7,4 3,4 5,4 3,4 7,3 3,5 7,3 5,4"),
         precision: .int4,
         published: PublishedNumbers(
@@ -162,13 +164,13 @@ public enum ModelZoo {
   public static var resolutionVariants: [ZooModel] {
     [
       ZooModel(
-        id: "proxyless-w0.3-r64", configFile: nil, config: proxylessW03(resolution: 64),
+        id: "proxyless-w0.3-r64", width: 0.3, configFile: nil, config: proxylessW03(resolution: 64),
         precision: .int8,
         published: PublishedNumbers(
           teH743SRAMKB: 35, teH743FlashKB: 777, tflmH743SRAMKB: 128, tflmH743FlashKB: 1065,
           cmsisH743SRAMKB: 136, top1: 37.0)),
       ZooModel(
-        id: "mbv2-w0.3-r64", configFile: nil,
+        id: "mbv2-w0.3-r64", width: 0.3, configFile: nil,
         config: scaledMobileNetV2(width: 0.3, resolution: 64), precision: .int8,
         published: PublishedNumbers(
           teH743SRAMKB: 61, teH743FlashKB: 690, tflmH743SRAMKB: 173, tflmH743FlashKB: 940,

@@ -31,7 +31,7 @@ let package = Package(
     .target(name: "MemoryPlanner", dependencies: ["ModelIR", "Kernels"]),
     .target(name: "Quantization", dependencies: ["TensorModule"]),
     .target(name: "CMicroKernels"),
-    .target(name: "Training", dependencies: ["TensorModule", "COpenBLAS"]),
+    .target(name: "Training", dependencies: ["TensorModule", "ModelIR", "COpenBLAS"]),
     .target(name: "Datasets", dependencies: ["TensorModule", "CZlib", "CPNG", "CJPEG"]),
     .target(name: "Runner"),
 
@@ -39,7 +39,10 @@ let package = Package(
     .target(name: "ReproIO", dependencies: ["CHDF5", "CCairo"]),
     .target(
       name: "Experiments",
-      dependencies: ["TensorModule", "ModelIR", "Kernels", "MemoryPlanner", "ReproIO"]),
+      dependencies: [
+        "TensorModule", "ModelIR", "Kernels", "MemoryPlanner", "Quantization", "Training",
+        "Datasets", "ReproIO",
+      ]),
     .executableTarget(
       name: "repro",
       dependencies: [
@@ -58,12 +61,13 @@ let package = Package(
     .testTarget(
       name: "CMicroKernelsTests",
       dependencies: ["CMicroKernels", "Quantization", "TensorModule", "_TestSupport"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorModule", "_TestSupport"]),
+    .testTarget(
+      name: "TrainingTests", dependencies: ["Training", "TensorModule", "ModelIR", "_TestSupport"]),
     .testTarget(name: "ReproIOTests", dependencies: ["ReproIO", "_TestSupport"]),
     .testTarget(
       name: "DatasetsTests", dependencies: ["Datasets", "TensorModule", "Runner", "_TestSupport"]),
     .testTarget(
       name: "ExperimentsTests",
-      dependencies: ["Experiments", "ReproIO", "ModelIR", "_TestSupport"]),
+      dependencies: ["Experiments", "ReproIO", "ModelIR", "Training", "_TestSupport"]),
   ]
 )

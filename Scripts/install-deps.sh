@@ -2,13 +2,13 @@
 # Installs the Debian packages the suite needs, only when something is missing.
 #   libhdf5-dev hdf5-tools   results files (HDF5) and h5dump
 #   libcairo2-dev            figures (PNG, PDF) with fonts-dejavu-core as the TrueType font
-#   libpng-dev libjpeg-dev   PNG and JPEG images of the dataset loaders
+#   libpng-dev libjpeg-dev libturbojpeg0-dev   PNG and JPEG images of the dataset loaders
 #   zlib1g-dev               gzip (IDX .gz files); pkg-config for SwiftPM system libraries
 #   libopenblas-dev          GEMM for training
 # Optional: python3-h5py is only used by CI as an independent reader of the results files.
 set -euo pipefail
 
-packages=(pkg-config libhdf5-dev hdf5-tools libpng-dev libjpeg-dev zlib1g-dev libcairo2-dev fonts-dejavu-core libopenblas-dev)
+packages=(pkg-config libhdf5-dev hdf5-tools libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev libcairo2-dev fonts-dejavu-core libopenblas-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -22,18 +22,21 @@ let package = Package(
       name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-    .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+    .systemLibrary(
+      name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
     // MARK: - Core
     .target(name: "TensorModule"),
     .target(name: "ModelIR", dependencies: ["TensorModule"]),
     .target(name: "Kernels", dependencies: ["ModelIR"]),
     .target(name: "MemoryPlanner", dependencies: ["ModelIR", "Kernels"]),
-    .target(name: "Quantization", dependencies: ["TensorModule"]),
+    .target(name: "Quantization", dependencies: ["TensorModule", "ModelIR"]),
     .target(name: "CMicroKernels"),
     .target(name: "Training", dependencies: ["TensorModule", "ModelIR", "COpenBLAS"]),
     .target(name: "Datasets", dependencies: ["TensorModule", "CZlib", "CPNG", "CJPEG"]),
-    .target(name: "Runner"),
+    .target(
+      name: "CodeGen", dependencies: ["ModelIR", "Quantization", "Kernels", "MemoryPlanner"]),
+    .target(name: "Runner", dependencies: ["CodeGen"]),
 
     // MARK: - Results, experiments, command line
     .target(name: "ReproIO", dependencies: ["CHDF5", "CCairo"]),
@@ -41,7 +44,7 @@ let package = Package(
       name: "Experiments",
       dependencies: [
         "TensorModule", "ModelIR", "Kernels", "MemoryPlanner", "Quantization", "Training",
-        "Datasets", "ReproIO",
+        "Datasets", "CodeGen", "Runner", "ReproIO",
       ]),
     .executableTarget(
       name: "repro",
@@ -57,13 +60,27 @@ let package = Package(
     .testTarget(
       name: "MemoryPlannerTests",
       dependencies: ["MemoryPlanner", "ModelIR", "Kernels", "_TestSupport"]),
-    .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "_TestSupport"]),
+    .testTarget(
+      name: "QuantizationTests", dependencies: ["Quantization", "ModelIR", "TensorModule", "_TestSupport"]),
     .testTarget(
       name: "CMicroKernelsTests",
       dependencies: ["CMicroKernels", "Quantization", "TensorModule", "_TestSupport"]),
     .testTarget(
       name: "TrainingTests", dependencies: ["Training", "TensorModule", "ModelIR", "_TestSupport"]),
     .testTarget(name: "ReproIOTests", dependencies: ["ReproIO", "_TestSupport"]),
+    .testTarget(
+      name: "CodeGenTests",
+      dependencies: [
+        "CodeGen", "ModelIR", "Quantization", "Kernels", "MemoryPlanner", "TensorModule",
+        "_TestSupport",
+      ],
+      exclude: ["Snapshots"]),
+    .testTarget(
+      name: "RunnerTests",
+      dependencies: [
+        "Runner", "CodeGen", "ModelIR", "Quantization", "MemoryPlanner", "TensorModule",
+        "_TestSupport",
+      ]),
     .testTarget(
       name: "DatasetsTests", dependencies: ["Datasets", "TensorModule", "Runner", "_TestSupport"]),
     .testTarget(

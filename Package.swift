@@ -49,7 +49,8 @@ let package = Package(
     .executableTarget(
       name: "repro",
       dependencies: [
-        "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Experiments", "Datasets",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // MARK: - Test support and tests

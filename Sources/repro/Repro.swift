@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 
@@ -7,7 +8,7 @@ struct Repro: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "repro",
     abstract: "Reproduce the tables and figures of MCUNet (Lin et al., NeurIPS 2020).",
-    subcommands: [List.self, Memory.self])
+    subcommands: [List.self, PrepareData.self, Memory.self])
 }
 
 /// Options every experiment takes (DESIGN.md §1).
@@ -68,4 +69,34 @@ struct Memory: ParsableCommand {
 /// `MCU_DEBUG` level (README, "Debug switches").
 var debugLevel: Int {
   Int(ProcessInfo.processInfo.environment["MCU_DEBUG"] ?? "") ?? 0
+}
+
+struct PrepareData: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "prepare-data",
+    abstract: "Write the bundled proxy datasets into the cache (run Scripts/prepare-data.sh).")
+
+  @Option(help: "smoke | default | full (full prepares the default-size proxies)")
+  var profile: Profile = .default
+
+  @Option(help: "Cache folder (default: $MCU_DATA_DIR or ~/.cache/mcunet-repro).")
+  var cache: String?
+
+  @Flag(help: "No progress bars on stderr.")
+  var quiet = false
+
+  func run() throws {
+    do {
+      let prepared = try runPrepareData(
+        profile: profile == .full ? .default : profile, cacheDirectory: cache,
+        showProgress: !quiet)
+      for (kind, root) in prepared.roots.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+        let reused = prepared.reused.contains(kind) ? " (reused)" : ""
+        print("\(kind.rawValue): \(root)\(reused)")
+      }
+    } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+  }
 }

@@ -1,0 +1,73 @@
+// mcu_depthwise_conv2d_s8.c: generic per-channel int8 depthwise convolution (any kernel, stride,
+// asymmetric padding, depth multiplier), out of place. Reference loop order n, oy, ox, oc, ky, kx
+// with the padded-tap bounds hoisted. The in-place variant is mcu_depthwise_conv2d_s8_inplace.c.
+#include "mcu_kernels.h"
+
+static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
+static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+
+mcu_status mcu_depthwise_conv2d_s8(const mcu_conv_params* params,
+                                   const mcu_per_channel_quant* quant, const mcu_dims* input_dims,
+                                   const int8_t* input, const mcu_dims* filter_dims,
+                                   const int8_t* filter, const int32_t* bias,
+                                   const mcu_dims* output_dims, int8_t* output) {
+  if (params == NULL || quant == NULL || quant->multiplier == NULL || quant->shift == NULL ||
+      input_dims == NULL || input == NULL || filter_dims == NULL || filter == NULL ||
+      output_dims == NULL || output == NULL) {
+    return MCU_ARG_ERROR;
+  }
+  const int32_t batches = input_dims->n;
+  const int32_t in_h = input_dims->h;
+  const int32_t in_w = input_dims->w;
+  const int32_t c_in = input_dims->c;
+  const int32_t k_h = filter_dims->h;
+  const int32_t k_w = filter_dims->w;
+  const int32_t out_h = output_dims->h;
+  const int32_t out_w = output_dims->w;
+  const int32_t c_out = output_dims->c;
+  const int32_t depth_multiplier = c_out / c_in;
+  const int32_t input_offset = params->input_offset;
+
+  for (int32_t n = 0; n < batches; ++n) {
+    for (int32_t oy = 0; oy < out_h; ++oy) {
+      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
+      const int32_t ky_begin = max_i32(0, -in_y0);
+      const int32_t ky_end = min_i32(k_h, in_h - in_y0);
+      for (int32_t ox = 0; ox < out_w; ++ox) {
+        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
+        const int32_t kx_begin = max_i32(0, -in_x0);
+        const int32_t kx_end = min_i32(k_w, in_w - in_x0);
+        int8_t* out = output + ((n * out_h + oy) * out_w + ox) * c_out;
+        for (int32_t oc = 0; oc < c_out; ++oc) {
+          const int32_t ic = oc / depth_multiplier;
+          // acc is int32: at most kH*kW <= 2^16 terms of |w*(x + input_offset)| <= 32 385.
+          int32_t acc = 0;
+          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
+            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+              const int32_t x = input[(row + kx) * c_in + ic];
+              const int32_t w = filter[(ky * k_w + kx) * c_out + oc];
+              acc += w * (x + input_offset);
+            }
+          }
+          acc = mcu_add_bias(acc, bias, oc);
+          out[oc] = mcu_requantize_clamp(acc, quant->multiplier[oc], quant->shift[oc],
+                                         params->rounding, params->output_offset,
+                                         params->activation_min, params->activation_max);
+        }
+      }
+    }
+  }
+  return MCU_OK;
+}
+
+size_t mcu_depthwise_conv2d_s8_scratch_bytes(const mcu_conv_params* params,
+                                             const mcu_dims* input_dims,
+                                             const mcu_dims* filter_dims,
+                                             const mcu_dims* output_dims) {
+  (void)params;
+  (void)input_dims;
+  (void)filter_dims;
+  (void)output_dims;
+  return 0;
+}

@@ -1,2 +1,0 @@
-#include "mcu_kernels.h"
-int mcu_kernels_version(void) { return 1; }

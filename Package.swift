@@ -32,6 +32,7 @@ let package = Package(
     .target(name: "MemoryPlanner", dependencies: ["ModelIR", "Kernels"]),
     .target(name: "Quantization", dependencies: ["TensorModule", "ModelIR"]),
     .target(name: "CMicroKernels"),
+    .target(name: "CInterpreter", dependencies: ["CMicroKernels"]),
     .target(name: "Training", dependencies: ["TensorModule", "ModelIR", "COpenBLAS"]),
     .target(name: "Datasets", dependencies: ["TensorModule", "CZlib", "CPNG", "CJPEG"]),
     .target(
@@ -69,6 +70,12 @@ let package = Package(
     .testTarget(
       name: "TrainingTests", dependencies: ["Training", "TensorModule", "ModelIR", "_TestSupport"]),
     .testTarget(name: "ReproIOTests", dependencies: ["ReproIO", "_TestSupport"]),
+    .testTarget(
+      name: "CInterpreterTests",
+      dependencies: [
+        "CInterpreter", "CodeGen", "Quantization", "ModelIR", "MemoryPlanner", "TensorModule",
+        "_TestSupport",
+      ]),
     .testTarget(
       name: "CodeGenTests",
       dependencies: [

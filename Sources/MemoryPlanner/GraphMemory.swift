@@ -25,6 +25,8 @@ public enum ExplicitPadding: String, Hashable, Sendable, Codable {
   /// PyTorch's symmetric k/2 (at stride 1 they agree and SAME is used): a Keras rebuild of the
   /// configs. TFLM's planned arena of these graphs is reproduced byte for byte (anchors.md).
   case strideTwoOnly
+  /// No PAD ops: the kernels pad internally (the project's own interpreter runtime).
+  case none
 }
 
 /// A graph's buffers as a planning problem, with the per-step scratch of its kernels.
@@ -133,6 +135,7 @@ extension Graph {
     switch policy {
     case .everySpatialConv: return padding
     case .strideTwoOnly: return stride == 2 ? padding : nil
+    case .none: return nil
     }
   }
 }

@@ -1,0 +1,2 @@
+#include "mcu_interpreter.h"
+int mcu_interpreter_version(void) { return 0; }

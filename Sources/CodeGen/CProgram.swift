@@ -53,10 +53,25 @@ public struct Manifest: Hashable, Sendable, Codable {
   public var precision: String
   public var inputShape: [Int]
   public var outputShape: [Int]
+  /// Bytes of the planner's arena: activations, plus scratch when it was planned jointly.
+  public var activationBytes: Int
+  /// Kernel scratch: the region after the activations (`split`), or for `joint` the largest
+  /// single need (already inside `activationBytes`).
+  public var scratchBytes: Int
+  /// `split` (TinyEngine's [arena | scratch]) or `joint` (scratch placed by the planner).
+  public var scratchLayout: String
+  /// Bytes of the constant (Flash) data: weights, biases, multipliers and shifts.
+  public var constantBytes: Int
+  /// One entry per executed node, in order.
+  public var layers: [ManifestLayer]
+  /// Whether the model calls `<name>_trace_layer` after every layer (test builds only).
+  public var tracesLayers: Bool
 
   public init(
     model: String, kind: String, planner: String, arenaBytes: Int, kernels: [String],
-    roundingMode: String, precision: String, inputShape: [Int], outputShape: [Int]
+    roundingMode: String, precision: String, inputShape: [Int], outputShape: [Int],
+    activationBytes: Int? = nil, scratchBytes: Int = 0, scratchLayout: String = "split",
+    constantBytes: Int = 0, layers: [ManifestLayer] = [], tracesLayers: Bool = false
   ) {
     self.version = Self.currentVersion
     self.model = model
@@ -68,5 +83,55 @@ public struct Manifest: Hashable, Sendable, Codable {
     self.precision = precision
     self.inputShape = inputShape
     self.outputShape = outputShape
+    self.activationBytes = activationBytes ?? arenaBytes
+    self.scratchBytes = scratchBytes
+    self.scratchLayout = scratchLayout
+    self.constantBytes = constantBytes
+    self.layers = layers
+    self.tracesLayers = tracesLayers
+  }
+}
+
+/// One executed node of a generated program: its kernel and where its tensors live.
+public struct ManifestLayer: Hashable, Sendable, Codable {
+  /// The graph node's name.
+  public var node: String
+  /// The node's op (`conv2d`, `depthwise`, `pointwise`, `add`, …).
+  public var op: String
+  /// C symbol of the kernel that runs it.
+  public var kernel: String
+  /// Whether that kernel is a generated specialization.
+  public var specialized: Bool
+  /// Whether the kernel takes the folded bias.
+  public var biasFolded: Bool
+  /// Whether the output overwrites the input (in-place depthwise).
+  public var inPlace: Bool
+  /// Arena offsets of the inputs.
+  public var inputOffsets: [Int]
+  /// Arena offset of the output.
+  public var outputOffset: Int
+  /// Bytes of the output.
+  public var outputBytes: Int
+  /// Arena offset of the kernel's scratch, if it needs any.
+  public var scratchOffset: Int?
+  /// Scratch bytes the kernel needs.
+  public var scratchBytes: Int
+
+  public init(
+    node: String, op: String, kernel: String, specialized: Bool, biasFolded: Bool,
+    inPlace: Bool, inputOffsets: [Int], outputOffset: Int, outputBytes: Int,
+    scratchOffset: Int?, scratchBytes: Int
+  ) {
+    self.node = node
+    self.op = op
+    self.kernel = kernel
+    self.specialized = specialized
+    self.biasFolded = biasFolded
+    self.inPlace = inPlace
+    self.inputOffsets = inputOffsets
+    self.outputOffset = outputOffset
+    self.outputBytes = outputBytes
+    self.scratchOffset = scratchOffset
+    self.scratchBytes = scratchBytes
   }
 }

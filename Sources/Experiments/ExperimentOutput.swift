@@ -29,7 +29,8 @@ public struct ExperimentOutput {
   public var attributes: [String: AttributeValue] {
     [
       "experiment": .string(experiment), "profile": .string(profile.rawValue),
-      "git_commit": .string(provenance.gitCommit), "swift_version": .string(provenance.swiftVersion),
+      "git_commit": .string(provenance.gitCommit),
+      "swift_version": .string(provenance.swiftVersion),
       "host": .string(provenance.host), "started_at": .string(provenance.startedAt),
       "finished_at": .string(Provenance.timestamp()), "config_json": .string(configJSON),
       "seed": .int(Int64(seed)), "dataset": .string(dataset),
@@ -76,7 +77,8 @@ public enum ExperimentError: Error, Equatable, CustomStringConvertible {
     case .unknownModel(let id, let known):
       return "unknown model '\(id)'; known models: \(known.joined(separator: ", "))"
     case .badConfig(let path, let detail):
-      return "experiment config '\(path)': \(detail); fix the file or delete it to use the built-in "
+      return
+        "experiment config '\(path)': \(detail); fix the file or delete it to use the built-in "
         + "configuration"
     }
   }

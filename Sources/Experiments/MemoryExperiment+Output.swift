@@ -32,12 +32,16 @@ extension MemoryResult {
       Column(
         "runtime_bytes", ints(\.runtimeBytes), unit: "B",
         description: "persistent interpreter data (InterpreterOverheadModel)"),
-      Column("peak_sram_bytes", ints(\.peakSRAMBytes), unit: "B", description: "arena + scratch + runtime"),
+      Column(
+        "peak_sram_bytes", ints(\.peakSRAMBytes), unit: "B",
+        description: "arena + scratch + runtime"),
       Column(
         "paper_peak_sram_bytes",
         .doubles(rows.map { $0.paperPeakSRAMBytes.map(Double.init) ?? .nan }), unit: "B",
         description: "published peak SRAM (kB × 1024), NaN where none"),
-      Column("paper_source", .strings(rows.map(\.paperSource)), description: "where the paper number is from"),
+      Column(
+        "paper_source", .strings(rows.map(\.paperSource)),
+        description: "where the paper number is from"),
       Column(
         "diff_percent",
         .doubles(
@@ -127,7 +131,8 @@ extension MemoryResult {
       ])
     }
     let header = [
-      "model", "quant", "MACs (M)", "params (M)", "Act (kB)", "Flash (kB)", "TFLM ours", "TFLM paper",
+      "model", "quant", "MACs (M)", "params (M)", "Act (kB)", "Flash (kB)", "TFLM ours",
+      "TFLM paper",
       "TFLM diff", "TinyEngine ours", "TinyEngine paper", "TE diff", "Ours", "bound (in-place)",
       "bound",
     ]
@@ -157,7 +162,8 @@ extension MemoryResult {
         BarSeries(name: "TinyEngine scheduler", values: values("tinyengine")),
         BarSeries(name: "ours (joint plan)", values: values("ours")),
       ],
-      yLabel: "peak SRAM (kB)", marker: GroupMarker(label: "lower bound (in-place)", values: values("bound_inplace")),
+      yLabel: "peak SRAM (kB)",
+      marker: GroupMarker(label: "lower bound (in-place)", values: values("bound_inplace")),
       referenceLines: [
         ReferenceLine(value: 320, label: "320 kB (STM32F746)"),
         ReferenceLine(value: 512, label: "512 kB (STM32H743)"),

@@ -154,7 +154,8 @@ public func measureMemory(
 private func stackedPlan(arena: MemoryPlan, problem: PlanningProblem, scratchBase: Int)
   -> MemoryPlan
 {
-  let maxIm2col = problem.buffers.filter { $0.kind == .scratch && $0.name.hasSuffix(".im2col") }
+  let maxIm2col =
+    problem.buffers.filter { $0.kind == .scratch && $0.name.hasSuffix(".im2col") }
     .map { problem.occupiedBytes(of: $0) }.max() ?? 0
   var offsets: [Int] = []
   var next = 0

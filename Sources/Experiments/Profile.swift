@@ -44,7 +44,8 @@ public let experimentCatalog: [ExperimentInfo] = [
     name: "table4", artifact: "Table 4 + MCUNetV2 int8/int4 rows",
     summary: "int8 vs int4 under the four MCU budgets", available: false),
   ExperimentInfo(
-    name: "vww", artifact: "Fig. 9 (top)", summary: "Visual Wake Words: accuracy vs latency and SRAM",
+    name: "vww", artifact: "Fig. 9 (top)",
+    summary: "Visual Wake Words: accuracy vs latency and SRAM",
     available: false),
   ExperimentInfo(
     name: "kws", artifact: "Fig. 9 (bottom)",

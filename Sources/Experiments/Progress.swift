@@ -20,7 +20,8 @@ public struct ProgressReporter: Sendable {
     let elapsed = Date().timeIntervalSince(start)
     let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
     let line = String(
-      format: "[%@ %d/%d] %@  (%.1f s elapsed, ETA %.1f s)\n", label, done, total, detail, elapsed, eta)
+      format: "[%@ %d/%d] %@  (%.1f s elapsed, ETA %.1f s)\n", label, done, total, detail, elapsed,
+      eta)
     FileHandle.standardError.write(Data(line.utf8))
   }
 }

@@ -55,7 +55,8 @@ extension Graph {
       let outPixels = node.outputShape[1] * node.outputShape[2]
       let weights = c * a.kernelH * a.kernelW
       let params = weights + (a.bias ? c : 0) + (a.batchNorm ? 2 * c : 0)
-      return NodeCost(macs: outPixels * weights, params: params, weightElements: weights, biasChannels: c)
+      return NodeCost(
+        macs: outPixels * weights, params: params, weightElements: weights, biasChannels: c)
     case .linear(let a):
       let cIn = inShape.map { $0.count } ?? 0
       let weights = a.outFeatures * cIn

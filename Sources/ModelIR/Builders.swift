@@ -43,7 +43,8 @@ func assembleMBNet(
       let stride = i == 0 ? strides[s] : 1
       let out = stageWidths[s]
       guard let choice else {
-        blocks.append(BlockConfig(conv: .zero(stride: 1), shortcut: ShortcutConfig(channels: channels)))
+        blocks.append(
+          BlockConfig(conv: .zero(stride: 1), shortcut: ShortcutConfig(channels: channels)))
         continue
       }
       // The first block of a stage never has a shortcut, even where shapes would allow one
@@ -79,7 +80,9 @@ func assembleMBNet(
 public func scaledMobileNetV2(width w: Double, resolution: Int, classes: Int = 1000) -> NetConfig {
   let base = [24, 32, 64, 96, 160, 320]
   let depths = [2, 3, 4, 3, 3, 1]
-  let stages = depths.map { Array(repeating: Optional(BlockChoice(kernel: 3, expand: 6)), count: $0) }
+  let stages = depths.map {
+    Array(repeating: Optional(BlockChoice(kernel: 3, expand: 6)), count: $0)
+  }
   var config = assembleMBNet(
     firstConv: makeDivisible(32 * w), firstBlock: makeDivisible(16 * w),
     stageWidths: base.map { makeDivisible(Double($0) * w) }, strides: [2, 2, 2, 1, 2, 1],
@@ -152,7 +155,9 @@ public struct TinyNASSubnet: Hashable, Sendable, Codable {
   public var blocks: [BlockChoice]
   public var classes: Int
 
-  public init(width: Double, resolution: Int, depths: [Int], blocks: [BlockChoice], classes: Int = 1000) {
+  public init(
+    width: Double, resolution: Int, depths: [Int], blocks: [BlockChoice], classes: Int = 1000
+  ) {
     self.width = width
     self.resolution = resolution
     self.depths = depths
@@ -161,24 +166,30 @@ public struct TinyNASSubnet: Hashable, Sendable, Codable {
   }
 
   /// Convenience: blocks written as "k,e k,e …" (e.g. "7,3 3,5 7,5").
-  public init(width: Double, resolution: Int, depths: [Int], blocks spec: String, classes: Int = 1000) {
+  public init(
+    width: Double, resolution: Int, depths: [Int], blocks spec: String, classes: Int = 1000
+  ) {
     let choices = spec.split(separator: " ").compactMap { pair -> BlockChoice? in
       let parts = pair.split(separator: ",").compactMap { Int($0) }
       return parts.count == 2 ? BlockChoice(kernel: parts[0], expand: parts[1]) : nil
     }
-    self.init(width: width, resolution: resolution, depths: depths, blocks: choices, classes: classes)
+    self.init(
+      width: width, resolution: resolution, depths: depths, blocks: choices, classes: classes)
   }
 
   /// The MIT-format config of this subnet; throws if depths and blocks disagree.
   public func netConfig() throws -> NetConfig {
     guard depths.count == 6, depths.allSatisfy({ $0 >= 1 }), depths[5] == 1 else {
       throw NetConfigError.invalid(
-        field: "depths", detail: "must list 6 stage depths ≥ 1 with the last equal to 1, got \(depths)")
+        field: "depths",
+        detail: "must list 6 stage depths ≥ 1 with the last equal to 1, got \(depths)")
     }
     guard blocks.count == depths.reduce(0, +) else {
       throw NetConfigError.invalid(
         field: "blocks",
-        detail: "lists \(blocks.count) (k, e) choices but the depths \(depths) need \(depths.reduce(0, +))")
+        detail:
+          "lists \(blocks.count) (k, e) choices but the depths \(depths) need \(depths.reduce(0, +))"
+      )
     }
     var stages: [[BlockChoice?]] = []
     var next = 0

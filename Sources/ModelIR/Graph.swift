@@ -51,7 +51,8 @@ public struct Graph: Hashable, Sendable {
       let rebuilt = try builder.add(node.op, inputs: node.inputs, name: node.name)
       if builder.graph.nodes[rebuilt].outputShape != node.outputShape {
         throw GraphError.shapeMismatch(
-          node: node.name, stored: node.outputShape, inferred: builder.graph.nodes[rebuilt].outputShape)
+          node: node.name, stored: node.outputShape,
+          inferred: builder.graph.nodes[rebuilt].outputShape)
       }
     }
     let consumers = self.consumers
@@ -93,7 +94,8 @@ public struct GraphBuilder: Sendable {
     guard index > 0 else { throw GraphError.missingInput(graph: graph.name) }
     if case .input = op { throw GraphError.inputNotFirst(node: name) }
     guard inputs.count == op.arity else {
-      throw GraphError.wrongArity(node: name, op: op.kindName, expected: op.arity, got: inputs.count)
+      throw GraphError.wrongArity(
+        node: name, op: op.kindName, expected: op.arity, got: inputs.count)
     }
     for i in inputs where i < 0 || i >= index {
       throw GraphError.badInputReference(node: name, input: i, nodeCount: index)
@@ -112,7 +114,8 @@ public struct GraphBuilder: Sendable {
       }
       return (s[1], s[2], s[3])
     }
-    func window(_ size: Int, _ k: Int, _ s: Int, _ p0: Int, _ p1: Int, _ axis: String) throws -> Int {
+    func window(_ size: Int, _ k: Int, _ s: Int, _ p0: Int, _ p1: Int, _ axis: String) throws -> Int
+    {
       guard k > 0, s > 0, p0 >= 0, p1 >= 0 else {
         throw GraphError.invalidAttribute(
           node: node, detail: "kernel \(k), stride \(s), padding \(p0)/\(p1) must be positive")
@@ -191,7 +194,8 @@ public enum GraphError: Error, Equatable, CustomStringConvertible {
     case .invalidAttribute(let n, let d):
       return "node '\(n)': \(d)"
     case .shapeMismatch(let n, let s, let i):
-      return "node '\(n)': stored output shape \(s) differs from the inferred \(i); rebuild the graph"
+      return
+        "node '\(n)': stored output shape \(s) differs from the inferred \(i); rebuild the graph"
     case .danglingNode(let n):
       return "node '\(n)' is never read and is not the output; remove it or connect it"
     }

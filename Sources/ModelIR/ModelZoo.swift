@@ -99,7 +99,8 @@ public enum ModelZoo {
           cmsisH743SRAMKB: 453, teF746SRAMKB: 242, top1: 56.2)),
       ZooModel(
         id: "mcunet-in0", width: 0.6, configFile: "mcunet-10fps_imagenet",
-        config: mcunet(0.6, 48, [3, 3, 2, 3, 2, 1], "5,4 3,3 3,4 7,5 5,4 5,5 7,5 5,4 3,5 5,4 3,5 3,6 5,4 3,6"),
+        config: mcunet(
+          0.6, 48, [3, 3, 2, 3, 2, 1], "5,4 3,3 3,4 7,5 5,4 5,5 7,5 5,4 3,5 5,4 3,5 3,6 5,4 3,6"),
         precision: .int8,
         published: PublishedNumbers(
           macsM: 6.4, paramsM: 0.750, actKB: 45, zooSRAMKB: 266, zooFlashKB: 889,
@@ -107,7 +108,8 @@ public enum ModelZoo {
           cmsisH743SRAMKB: 161, teF746SRAMKB: 45, top1: 40.4)),
       ZooModel(
         id: "mcunet-in1", width: 0.5, configFile: "mcunet-5fps_imagenet",
-        config: mcunet(0.5, 96, [2, 2, 2, 3, 3, 1], "3,4 3,3 7,3 3,5 3,5 7,4 5,4 3,3 3,4 7,5 5,4 5,4 3,6"),
+        config: mcunet(
+          0.5, 96, [2, 2, 2, 3, 3, 1], "3,4 3,3 7,3 3,5 3,5 7,4 5,4 3,3 3,4 7,5 5,4 5,4 3,6"),
         precision: .int8,
         published: PublishedNumbers(
           macsM: 12.8, paramsM: 0.636, actKB: 90, zooSRAMKB: 307, zooFlashKB: 992,
@@ -116,7 +118,8 @@ public enum ModelZoo {
       ZooModel(
         id: "mcunet-in2", width: 0.5, configFile: "mcunet-256kb-1mb_imagenet",
         config: mcunet(
-          0.5, 160, [4, 3, 2, 3, 4, 1], "5,3 7,6 3,5 5,5 3,5 7,6 5,6 7,4 5,5 3,5 5,5 3,4 5,6 5,4 5,3 3,4 5,5"),
+          0.5, 160, [4, 3, 2, 3, 4, 1],
+          "5,3 7,6 3,5 5,5 3,5 7,6 5,6 7,4 5,5 3,5 5,5 3,4 5,6 5,4 5,3 3,4 5,5"),
         precision: .int8,
         published: PublishedNumbers(
           macsM: 67.3, paramsM: 0.729, actKB: 325, zooSRAMKB: 242, zooFlashKB: 878,
@@ -125,7 +128,8 @@ public enum ModelZoo {
       ZooModel(
         id: "mcunet-in3", width: 0.5, configFile: "mcunet-320kb-1mb_imagenet",
         config: mcunet(
-          0.5, 176, [4, 3, 3, 3, 3, 1], "7,3 3,5 7,5 5,4 5,5 5,5 5,5 3,5 7,6 5,4 5,5 7,5 3,5 3,6 7,5 3,4 7,5"),
+          0.5, 176, [4, 3, 3, 3, 3, 1],
+          "7,3 3,5 7,5 5,4 5,5 5,5 5,5 3,5 7,6 5,4 5,5 7,5 3,5 3,6 7,5 3,4 7,5"),
         precision: .int8,
         published: PublishedNumbers(
           macsM: 81.8, paramsM: 0.737, actKB: 333, zooSRAMKB: 293, zooFlashKB: 897,
@@ -134,26 +138,33 @@ public enum ModelZoo {
       ZooModel(
         id: "mcunet-in4", width: 1.0, configFile: "mcunet-512kb-2mb_imagenet",
         config: mcunet(
-          1.0, 160, [3, 3, 3, 3, 3, 1], "7,3 3,5 5,4 7,5 3,4 7,4 7,3 3,3 7,3 3,4 5,3 5,3 7,4 7,3 5,3 5,4"),
+          1.0, 160, [3, 3, 3, 3, 3, 1],
+          "7,3 3,5 5,4 7,5 3,4 7,4 7,3 3,3 7,3 3,4 5,3 5,3 7,4 7,3 5,3 5,4"),
         precision: .int8,
         published: PublishedNumbers(
           macsM: 125.9, paramsM: 1.733, actKB: 413, zooSRAMKB: 456, zooFlashKB: 1876,
           teH743SRAMKB: 416, teH743FlashKB: 1825, top1: 68.0)),
       ZooModel(
         id: "mcunet-256kb-int4", width: 0.9, configFile: "mcunet-256kb-1mb-int4_imagenet",
-        config: mcunet(0.9, 160, [4, 3, 2, 3, 2, 1], "7,3 3,6 5,5 7,3 7,5 5,3 7,4 3,5 7,4 5,6 5,4 7,3 3,5 5,4 5,4"),
+        config: mcunet(
+          0.9, 160, [4, 3, 2, 3, 2, 1],
+          "7,3 3,6 5,5 7,3 7,5 5,3 7,4 3,5 7,4 5,6 5,4 7,3 3,5 5,4 5,4"),
         precision: .int4,
         published: PublishedNumbers(
           macsM: 134.5, paramsM: 1.405, actKB: 244, zooSRAMKB: 233, zooFlashKB: 1008, top1: 62.0)),
       ZooModel(
         id: "mcunet-320kb-int4", width: 0.9, configFile: "mcunet-320kb-1mb-int4_imagenet",
-        config: mcunet(0.9, 176, [3, 4, 3, 3, 2, 1], "7,3 5,6 5,6 7,4 3,4 7,4 5,4 7,4 7,6 5,4 5,3 5,3 7,4 3,5 3,3 7,4"),
+        config: mcunet(
+          0.9, 176, [3, 4, 3, 3, 2, 1],
+          "7,3 5,6 5,6 7,4 3,4 7,4 5,4 7,4 7,6 5,4 5,3 5,3 7,4 3,5 3,3 7,4"),
         precision: .int4,
         published: PublishedNumbers(
           macsM: 170.0, paramsM: 1.400, actKB: 295, zooSRAMKB: 282, zooFlashKB: 1010, top1: 63.5)),
       ZooModel(
         id: "mcunet-512kb-int4", width: 1.5, configFile: "mcunet-512kb-2mb-int4_imagenet",
-        config: mcunet(1.5, 192, [4, 3, 3, 3, 2, 1], "7,3 3,5 3,5 3,5 5,6 7,4 5,5 7,5 7,4 3,4 5,4 3,4 7,3 3,5 7,3 5,4"),
+        config: mcunet(
+          1.5, 192, [4, 3, 3, 3, 2, 1],
+          "7,3 3,5 3,5 3,5 5,6 7,4 5,5 7,5 7,4 3,4 5,4 3,4 7,3 3,5 7,3 5,4"),
         precision: .int4,
         published: PublishedNumbers(
           macsM: 466.8, paramsM: 3.262, actKB: 495, zooSRAMKB: 498, zooFlashKB: 1986, top1: 70.7)),
@@ -183,7 +194,8 @@ public enum ModelZoo {
     scaledProxylessNAS(width: 0.3, resolution: resolution, stageWidths: [16, 16, 24, 32, 64, 96])
   }
 
-  private static func mcunet(_ w: Double, _ r: Int, _ depths: [Int], _ blocks: String) -> NetConfig {
+  private static func mcunet(_ w: Double, _ r: Int, _ depths: [Int], _ blocks: String) -> NetConfig
+  {
     let subnet = TinyNASSubnet(width: w, resolution: r, depths: depths, blocks: blocks)
     do {
       return try subnet.netConfig()

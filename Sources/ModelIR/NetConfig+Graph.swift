@@ -88,11 +88,13 @@ extension NetConfig {
         guard [1, 3, 5, 7].contains(m.kernelSize), [1, 2].contains(m.stride) else {
           throw NetConfigError.invalid(
             field: "\(field).mobile_inverted_conv",
-            detail: "kernel \(m.kernelSize) / stride \(m.stride) unsupported (k ∈ {1,3,5,7}, s ∈ {1,2})")
+            detail:
+              "kernel \(m.kernelSize) / stride \(m.stride) unsupported (k ∈ {1,3,5,7}, s ∈ {1,2})")
         }
         if m.useSE == true {
           throw NetConfigError.invalid(
-            field: "\(field).mobile_inverted_conv.use_se", detail: "squeeze-excite is not supported")
+            field: "\(field).mobile_inverted_conv.use_se", detail: "squeeze-excite is not supported"
+          )
         }
         let blockInput = x
         let mid = m.expandedChannels
@@ -106,10 +108,12 @@ extension NetConfig {
             DepthwiseConv2DAttributes(kernel: m.kernelSize, stride: m.stride, activation: .relu6)),
           inputs: [x], name: "\(field).depthwise")
         x = try b.add(
-          .conv2d(Conv2DAttributes(outChannels: m.outChannels, kernel: 1, stride: 1, activation: .none)),
+          .conv2d(
+            Conv2DAttributes(outChannels: m.outChannels, kernel: 1, stride: 1, activation: .none)),
           inputs: [x], name: "\(field).project")
         if let shortcut = block.shortcut {
-          guard m.stride == 1, m.inChannels == m.outChannels, shortcut.channels == m.inChannels else {
+          guard m.stride == 1, m.inChannels == m.outChannels, shortcut.channels == m.inChannels
+          else {
             throw NetConfigError.invalid(
               field: "\(field).shortcut",
               detail: "an identity shortcut needs stride 1 and in == out channels "

@@ -115,7 +115,9 @@ public struct LinearAttributes: Hashable, Sendable, Codable {
   /// Dropout applied to the input during training (0 at inference).
   public var dropout: Double
 
-  public init(outFeatures: Int, bias: Bool = true, activation: Activation = .none, dropout: Double = 0) {
+  public init(
+    outFeatures: Int, bias: Bool = true, activation: Activation = .none, dropout: Double = 0
+  ) {
     self.outFeatures = outFeatures
     self.bias = bias
     self.activation = activation

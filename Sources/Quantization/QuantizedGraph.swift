@@ -74,7 +74,9 @@ public struct QuantizedGraph: Hashable, Sendable {
   public var roundingMode: RoundingMode
   public var layers: [QuantizedLayer]
 
-  public init(graph: Graph, bitWidth: BitWidth, roundingMode: RoundingMode, layers: [QuantizedLayer]) {
+  public init(
+    graph: Graph, bitWidth: BitWidth, roundingMode: RoundingMode, layers: [QuantizedLayer]
+  ) {
     self.graph = graph
     self.bitWidth = bitWidth
     self.roundingMode = roundingMode
@@ -137,7 +139,8 @@ public struct QuantizedGraph: Hashable, Sendable {
     let (stride, padding, activation): (Int, Padding, ModelIR.Activation)
     switch node.op {
     case .conv2d(let a): (stride, padding, activation) = (a.stride, a.padding, a.activation)
-    case .depthwiseConv2d(let a): (stride, padding, activation) = (a.stride, a.padding, a.activation)
+    case .depthwiseConv2d(let a):
+      (stride, padding, activation) = (a.stride, a.padding, a.activation)
     default:
       throw QuantizationError.invalidParameter(
         name: "node '\(node.name)'", value: node.op.kindName, reason: "it is not a convolution")
@@ -164,7 +167,8 @@ public struct QuantizedGraph: Hashable, Sendable {
     }
     let input = layers[node.inputs[0]].output
     let output = layers[i].output
-    let range = activationRange(activation: Activation(a.activation), params: output, bitWidth: bitWidth)
+    let range = activationRange(
+      activation: Activation(a.activation), params: output, bitWidth: bitWidth)
     return FullyConnectedParams(
       inputOffset: -input.zeroPoint, filterOffset: 0, outputOffset: output.zeroPoint,
       outputMultipliers: try perChannelMultipliers(

@@ -14,6 +14,14 @@ public enum RunnerError: Error, CustomStringConvertible, Equatable {
   case signalled(command: String, signal: Int32, stderr: String)
   /// The process did not finish within the time limit and was killed.
   case timedOut(command: String, seconds: Double, stderr: String)
+  /// The C compiler or linker rejected a generated program.
+  case compileFailed(command: String, exitCode: Int32, stderr: String)
+  /// A self-checking program ran but reported mismatches or an error status.
+  case selfCheckFailed(command: String, exitCode: Int32, report: String)
+  /// A program's output did not have the expected form.
+  case unparsableOutput(command: String, expected: String, output: String)
+  /// A file or folder of a build could not be written.
+  case fileSystem(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -29,6 +37,16 @@ public enum RunnerError: Error, CustomStringConvertible, Equatable {
     case .timedOut(let command, let seconds, let stderr):
       return "`\(command)` did not finish within \(seconds) s and was killed"
         + RunnerError.tail(stderr)
+    case .compileFailed(let command, let exitCode, let stderr):
+      return "compiling failed (status \(exitCode)): `\(command)`" + RunnerError.tail(stderr)
+        + "\nIf the error is in generated code, that is a CodeGen bug: report it with the command."
+    case .selfCheckFailed(let command, let exitCode, let report):
+      return "self-check `\(command)` failed with status \(exitCode)" + RunnerError.tail(report)
+    case .unparsableOutput(let command, let expected, let output):
+      return "`\(command)` printed no \(expected)" + RunnerError.tail(output)
+    case .fileSystem(let path, let reason):
+      return "cannot write '\(path)': \(reason); check that the temporary folder is writable "
+        + "(TMPDIR)"
     }
   }
 

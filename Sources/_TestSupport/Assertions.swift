@@ -8,8 +8,9 @@ public func assertBitExact<T: BinaryInteger>(
 ) {
   guard actual.count == expected.count else {
     Issue.record(
-      Comment(rawValue: Trace.annotate(
-        "\(what) length differs: actual \(actual.count), expected \(expected.count)")),
+      Comment(
+        rawValue: Trace.annotate(
+          "\(what) length differs: actual \(actual.count), expected \(expected.count)")),
       sourceLocation: sourceLocation)
     return
   }
@@ -17,12 +18,16 @@ public func assertBitExact<T: BinaryInteger>(
   var mismatches = 0
   for i in actual.indices where actual[i] != expected[i] {
     mismatches += 1
-    if lines.count < listed { lines.append("  pos \(i): actual \(actual[i]), expected \(expected[i])") }
+    if lines.count < listed {
+      lines.append("  pos \(i): actual \(actual[i]), expected \(expected[i])")
+    }
   }
   if mismatches > 0 {
     Issue.record(
-      Comment(rawValue: Trace.annotate(
-        "\(what) \(mismatches) of \(actual.count) elements differ:\n" + lines.joined(separator: "\n"))),
+      Comment(
+        rawValue: Trace.annotate(
+          "\(what) \(mismatches) of \(actual.count) elements differ:\n"
+            + lines.joined(separator: "\n"))),
       sourceLocation: sourceLocation)
   }
 }
@@ -36,8 +41,9 @@ public func assertClose<T: BinaryFloatingPoint>(
   precondition(atol >= 0 && rtol >= 0, "tolerances must be non-negative")
   guard actual.count == expected.count else {
     Issue.record(
-      Comment(rawValue: Trace.annotate(
-        "\(what) length differs: actual \(actual.count), expected \(expected.count)")),
+      Comment(
+        rawValue: Trace.annotate(
+          "\(what) length differs: actual \(actual.count), expected \(expected.count)")),
       sourceLocation: sourceLocation)
     return
   }
@@ -59,9 +65,10 @@ public func assertClose<T: BinaryFloatingPoint>(
   }
   if mismatches > 0 {
     Issue.record(
-      Comment(rawValue: Trace.annotate(
-        "\(what) \(mismatches) of \(actual.count) elements differ (atol \(atol), rtol \(rtol)):\n"
-          + lines.joined(separator: "\n"))),
+      Comment(
+        rawValue: Trace.annotate(
+          "\(what) \(mismatches) of \(actual.count) elements differ (atol \(atol), rtol \(rtol)):\n"
+            + lines.joined(separator: "\n"))),
       sourceLocation: sourceLocation)
   }
 }

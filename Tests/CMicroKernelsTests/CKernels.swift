@@ -116,7 +116,11 @@ enum CKernels {
     _ kernel: (UnsafeMutablePointer<T>) -> mcu_status
   ) -> [T] {
     var buffer = [T](repeating: T(truncatingIfNeeded: sentinel), count: count + guardCount)
-    let status = buffer.withUnsafeMutableBufferPointer { kernel($0.baseAddress!) }
+    let status = buffer.withUnsafeMutableBufferPointer { pointer -> mcu_status in
+      // count + guardCount > 0, so the buffer always has storage.
+      guard let base = pointer.baseAddress else { return MCU_ARG_ERROR }
+      return kernel(base)
+    }
     #expect(
       status == MCU_OK, "\(Trace.annotate(what)) returned \(status)", sourceLocation: sourceLocation
     )

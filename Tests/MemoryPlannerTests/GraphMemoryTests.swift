@@ -70,7 +70,8 @@ import _TestSupport
   /// Our joint plan is valid, never worse than TinyEngine's layout and never below the bound.
   @Test func oursBetweenBoundAndTinyEngine() throws {
     for model in ModelZoo.all {
-      let te = try model.graph().memoryProblem(.tinyEngine(inPlaceDepthwise: true), precision: model.precision)
+      let te = try model.graph().memoryProblem(
+        .tinyEngine(inPlaceDepthwise: true), precision: model.precision)
       let joint = te.withScratchBuffers
       let ours = try OursPlanner().plan(joint)
       try ours.validate()

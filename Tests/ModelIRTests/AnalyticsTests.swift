@@ -84,9 +84,11 @@ import _TestSupport
 
   @Test func shapesAndValidation() throws {
     let g = try tinyGraph()
-    #expect(g.nodes.map(\.outputShape) == [
-      [1, 8, 8, 3], [1, 4, 4, 8], [1, 4, 4, 8], [1, 4, 4, 8], [1, 4, 4, 8], [1, 1, 1, 8], [1, 10],
-    ])
+    #expect(
+      g.nodes.map(\.outputShape) == [
+        [1, 8, 8, 3], [1, 4, 4, 8], [1, 4, 4, 8], [1, 4, 4, 8], [1, 4, 4, 8], [1, 1, 1, 8],
+        [1, 10],
+      ])
     try g.validate()
   }
 
@@ -96,7 +98,9 @@ import _TestSupport
     let c = try b.add(
       .conv2d(Conv2DAttributes(outChannels: 8, kernel: 3, stride: 2, activation: .relu6)),
       inputs: [x], name: "conv")
-    #expect(throws: GraphError.self) { try b.add(.add(activation: .none), inputs: [x, c], name: "res") }
+    #expect(throws: GraphError.self) {
+      try b.add(.add(activation: .none), inputs: [x, c], name: "res")
+    }
     do {
       try b.add(.add(activation: .none), inputs: [x, c], name: "res")
     } catch {
@@ -107,7 +111,8 @@ import _TestSupport
     }
     do {
       try b.add(
-        .conv2d(Conv2DAttributes(outChannels: 8, kernel: 7, stride: 1, padding: .zero, activation: .none)),
+        .conv2d(
+          Conv2DAttributes(outChannels: 8, kernel: 7, stride: 1, padding: .zero, activation: .none)),
         inputs: [c], name: "big")
       Issue.record("expected an error")
     } catch {

@@ -59,7 +59,8 @@ struct ReleasedConfigTests {
     ]
     for (file, built) in cases {
       let released = try NetConfig(contentsOfFile: "\(dir)/\(file).json")
-      #expect(try built.makeGraph(resolution: 224) == released.makeGraph(resolution: 224), "\(file)")
+      #expect(
+        try built.makeGraph(resolution: 224) == released.makeGraph(resolution: 224), "\(file)")
     }
   }
 }
@@ -123,7 +124,8 @@ struct ReleasedConfigTests {
   }
 
   @Test func subnetDepthMismatch() {
-    let subnet = TinyNASSubnet(width: 0.5, resolution: 96, depths: [2, 2, 2, 2, 2, 1], blocks: "3,3")
+    let subnet = TinyNASSubnet(
+      width: 0.5, resolution: 96, depths: [2, 2, 2, 2, 2, 1], blocks: "3,3")
     do {
       _ = try subnet.netConfig()
       Issue.record("expected an error")
@@ -158,6 +160,8 @@ struct ReleasedConfigTests {
     let hasShortcut = config.blocks.map { $0.shortcut != nil }
     // first block, then (first, second) per stage, then the single stage-6 block
     #expect(
-      hasShortcut == [false, false, true, false, true, false, true, false, true, false, true, false])
+      hasShortcut == [
+        false, false, true, false, true, false, true, false, true, false, true, false,
+      ])
   }
 }

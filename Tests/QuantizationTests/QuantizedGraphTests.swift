@@ -1,6 +1,6 @@
 import ModelIR
-import Testing
 import TensorModule
+import Testing
 import _TestSupport
 
 @testable import Quantization
@@ -47,7 +47,9 @@ import _TestSupport
     let g = try b.add(.globalAvgPool, inputs: [p], name: "gap")
     try b.add(.linear(LinearAttributes(outFeatures: 3)), inputs: [g], name: "fc")
     var rng = SeededGenerator(seed: 7)
-    func random(_ n: Int, _ s: Float) -> [Float] { (0..<n).map { _ in Float.random(in: -s...s, using: &rng) } }
+    func random(_ n: Int, _ s: Float) -> [Float] {
+      (0..<n).map { _ in Float.random(in: -s...s, using: &rng) }
+    }
     return Float32Net(
       graph: b.graph,
       weights: [
@@ -65,31 +67,48 @@ import _TestSupport
     func relu6(_ v: Float) -> Float { min(max(v, 0), 6) }
     let w = n.weights.map { $0 ?? FloatLayerWeights(weights: [], shape: [], bias: []) }
     var conv = [Float](repeating: 0, count: 5 * 5 * 4)
-    for oy in 0..<5 { for ox in 0..<5 { for oc in 0..<4 {
-      var acc = w[1].bias[oc]
-      for ky in 0..<3 { for kx in 0..<3 { for ic in 0..<2 {
-        let iy = oy + ky - 1, ix = ox + kx - 1
-        guard iy >= 0, iy < 5, ix >= 0, ix < 5 else { continue }
-        acc += input[(iy * 5 + ix) * 2 + ic] * w[1].weights[((oc * 3 + ky) * 3 + kx) * 2 + ic]
-      } } }
-      conv[(oy * 5 + ox) * 4 + oc] = relu6(acc)
-    } } }
+    for oy in 0..<5 {
+      for ox in 0..<5 {
+        for oc in 0..<4 {
+          var acc = w[1].bias[oc]
+          for ky in 0..<3 {
+            for kx in 0..<3 {
+              for ic in 0..<2 {
+                let iy = oy + ky - 1, ix = ox + kx - 1
+                guard iy >= 0, iy < 5, ix >= 0, ix < 5 else { continue }
+                acc +=
+                  input[(iy * 5 + ix) * 2 + ic] * w[1].weights[((oc * 3 + ky) * 3 + kx) * 2 + ic]
+              }
+            }
+          }
+          conv[(oy * 5 + ox) * 4 + oc] = relu6(acc)
+        }
+      }
+    }
     var dw = [Float](repeating: 0, count: 3 * 3 * 4)
-    for oy in 0..<3 { for ox in 0..<3 { for c in 0..<4 {
-      var acc = w[2].bias[c]
-      for ky in 0..<3 { for kx in 0..<3 {
-        let iy = oy * 2 + ky - 1, ix = ox * 2 + kx - 1
-        guard iy >= 0, iy < 5, ix >= 0, ix < 5 else { continue }
-        acc += conv[(iy * 5 + ix) * 4 + c] * w[2].weights[(ky * 3 + kx) * 4 + c]
-      } }
-      dw[(oy * 3 + ox) * 4 + c] = relu6(acc)
-    } } }
+    for oy in 0..<3 {
+      for ox in 0..<3 {
+        for c in 0..<4 {
+          var acc = w[2].bias[c]
+          for ky in 0..<3 {
+            for kx in 0..<3 {
+              let iy = oy * 2 + ky - 1, ix = ox * 2 + kx - 1
+              guard iy >= 0, iy < 5, ix >= 0, ix < 5 else { continue }
+              acc += conv[(iy * 5 + ix) * 4 + c] * w[2].weights[(ky * 3 + kx) * 4 + c]
+            }
+          }
+          dw[(oy * 3 + ox) * 4 + c] = relu6(acc)
+        }
+      }
+    }
     var pw = [Float](repeating: 0, count: 9 * 4)
-    for px in 0..<9 { for oc in 0..<4 {
-      var acc = w[3].bias[oc]
-      for ic in 0..<4 { acc += dw[px * 4 + ic] * w[3].weights[oc * 4 + ic] }
-      pw[px * 4 + oc] = acc
-    } }
+    for px in 0..<9 {
+      for oc in 0..<4 {
+        var acc = w[3].bias[oc]
+        for ic in 0..<4 { acc += dw[px * 4 + ic] * w[3].weights[oc * 4 + ic] }
+        pw[px * 4 + oc] = acc
+      }
+    }
     var gap = [Float](repeating: 0, count: 4)
     for c in 0..<4 {
       var sum: Float = 0

@@ -1,0 +1,114 @@
+// BuiltProgram.swift
+// A compiled generated program: run it on raw input bytes, time it (the median is measured
+// inside the C main with clock_gettime, so process start-up is excluded), run its self-check,
+// read its Flash from the object sizes. Not the compiler invocation (ProgramBuilder).
+
+import CodeGen
+import Foundation
+
+/// Latency of one invoke, measured inside the program.
+public struct Latency: Hashable, Sendable, Codable {
+  public var medianNanoseconds: Int
+  public var minNanoseconds: Int
+  public var maxNanoseconds: Int
+  public var iterations: Int
+
+  /// The median in milliseconds.
+  public var medianMilliseconds: Double { Double(medianNanoseconds) / 1e6 }
+
+  /// Parses the `latency_ns median=… min=… max=… iterations=…` line of `Harness.ioMain`.
+  ///
+  /// - Throws: `RunnerError.unparsableOutput` when the line is missing.
+  public static func parse(_ text: String, command: String) throws -> Latency {
+    for line in text.split(separator: "\n") where line.hasPrefix("latency_ns ") {
+      var values: [String: Int] = [:]
+      for field in line.split(separator: " ").dropFirst() {
+        let pair = field.split(separator: "=", maxSplits: 1)
+        if pair.count == 2, let value = Int(pair[1]) { values[String(pair[0])] = value }
+      }
+      if let median = values["median"], let low = values["min"], let high = values["max"],
+        let iterations = values["iterations"]
+      {
+        return Latency(
+          medianNanoseconds: median, minNanoseconds: low, maxNanoseconds: high,
+          iterations: iterations)
+      }
+    }
+    throw RunnerError.unparsableOutput(
+      command: command, expected: "`latency_ns median=… iterations=…` line", output: text)
+  }
+}
+
+/// An executable built by `ProgramBuilder` and the measurements of its objects.
+public struct BuiltProgram: Sendable {
+  /// The program's name (also the executable's file name).
+  public var name: String
+  public var manifest: Manifest
+  /// The build folder (sources, objects, executable); `remove()` deletes it.
+  public var directory: String
+  public var executable: String
+  /// The compile command line, `cd <folder> && cc …`.
+  public var compileCommand: String
+  /// The link command line.
+  public var linkCommand: String
+  /// `size -A` of every object except the harness, by object file name.
+  public var objectSizes: [String: SectionSizes]
+  /// Flash of the model object and the kernel objects.
+  public var flash: FlashReport
+  public var options: CompileOptions
+  public var runner: ProcessRunner
+
+  /// Runs the I/O harness on `input` (written to its stdin) and returns the raw output bytes.
+  ///
+  /// - Throws: `RunnerError.nonZeroExit` / `.signalled` with the command and stderr (e.g. a
+  ///   sanitizer report), or `.unparsableOutput` when the output has the wrong size.
+  public func run(input: [Int8]) throws -> [Int8] {
+    try run(input: input, arguments: []).output
+  }
+
+  /// Runs `warmup` untimed and `iterations` timed invokes inside the program and returns the
+  /// output and the latency it printed.
+  public func benchmark(input: [Int8], warmup: Int = 3, iterations: Int = 20) throws
+    -> (output: [Int8], latency: Latency)
+  {
+    let result = try run(input: input, arguments: ["--bench", "\(warmup)", "\(iterations)"])
+    return (
+      result.output, try Latency.parse(result.process.stderr, command: result.process.command)
+    )
+  }
+
+  /// Runs a self-checking harness and returns its output whatever its exit status (the
+  /// caller asserts `exitCode`: 0 passed, `Harness.mismatchExitCode` mismatches).
+  public func runSelfCheck() throws -> ProcessOutput {
+    try runner.runAllowingFailure(executable, [], timeout: options.timeout)
+  }
+
+  /// Runs a self-checking harness and throws `RunnerError.selfCheckFailed`, carrying its
+  /// report of mismatched indices, unless it exits with 0.
+  public func checkSelf() throws {
+    let out = try runSelfCheck()
+    guard out.exitCode == 0, !out.wasSignalled else {
+      throw RunnerError.selfCheckFailed(
+        command: out.command, exitCode: out.exitCode, report: out.stdoutText + out.stderr)
+    }
+  }
+
+  /// Deletes the build folder.
+  public func remove() {
+    try? FileManager.default.removeItem(atPath: directory)
+  }
+
+  private func run(input: [Int8], arguments: [String]) throws
+    -> (output: [Int8], process: ProcessOutput)
+  {
+    let bytes = input.map { UInt8(bitPattern: $0) }
+    let out = try runner.run(executable, arguments, input: bytes, timeout: options.timeout)
+    let expected = manifest.outputShape.reduce(1, *)
+    guard out.stdout.count == expected else {
+      throw RunnerError.unparsableOutput(
+        command: out.command, expected: "\(expected) output bytes (got \(out.stdout.count))",
+        output: out.stderr)
+    }
+    return (out.stdout.map { Int8(bitPattern: $0) }, out)
+  }
+}

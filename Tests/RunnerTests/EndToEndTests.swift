@@ -1,0 +1,106 @@
+// EndToEndTests.swift
+// Generate, compile with cc -Wall -Wextra -Werror, run, self-check (STYLE.md B6.6): the generated
+// program's output must equal the Swift IntegerInterpreter's bit for bit, and the test asserts
+// the exit status of the self-checking binary (0 = every byte equal).
+
+import CodeGen
+import MemoryPlanner
+import ModelIR
+import Runner
+import Testing
+
+@Suite struct EndToEndTests {
+  /// Asserts a self-check passed, printing its report otherwise.
+  func expectPassed(_ out: ProcessOutput, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(
+      out.exitCode == 0 && !out.wasSignalled,
+      "\(out.command) exited \(out.exitCode):\n\(out.stdoutText)\(out.stderr)",
+      sourceLocation: sourceLocation)
+    #expect(out.stdoutText.hasPrefix("OK"), sourceLocation: sourceLocation)
+  }
+
+  @Test func chainWithGenericConvAndPoolMatchesInterpreter() throws {
+    let c = try GeneratedCase(TinyGraphs.chain(), seed: 11)
+    #expect(c.program.manifest.kernels.contains("mcu_conv2d_s8"))
+    #expect(c.program.manifest.kernels.contains("mcu_avgpool_s8"))
+    expectPassed(try c.runSelfCheck())
+  }
+
+  /// The residual block with a stride-2 in-place depthwise, under ASan + UBSan.
+  @Test func residualBlockMatchesInterpreterUnderSanitizers() throws {
+    let c = try GeneratedCase(TinyGraphs.residual(), seed: 12)
+    #expect(c.program.manifest.kernels.contains("mcu_dwconv_s8_k3x3_s2_inplace"))
+    #expect(c.program.manifest.layers.contains { $0.node == "b1.dw" && $0.inPlace })
+    expectPassed(try c.runSelfCheck(options: .sanitized))
+  }
+
+  /// First conv, every depthwise specialization in place, pointwise, GAP, linear.
+  @Test func specializedKernelsMatchInterpreter() throws {
+    let c = try GeneratedCase(TinyGraphs.mbnet(), seed: 13)
+    let kernels = Set(c.program.manifest.kernels)
+    for symbol in [
+      "mcu_conv2d_s8_k3x3_s2_p1_cin3", "mcu_pwconv_s8", "mcu_pwconv_s8_cin8",
+      "mcu_pwconv_s8_cin24", "mcu_pwconv_s8_cin48", "mcu_dwconv_s8_k3x3_s1_inplace",
+      "mcu_dwconv_s8_k3x3_s2_inplace", "mcu_dwconv_s8_k5x5_s1_inplace",
+      "mcu_dwconv_s8_k5x5_s2_inplace", "mcu_dwconv_s8_k7x7_s1_inplace",
+      "mcu_dwconv_s8_k7x7_s2_inplace",
+    ] {
+      #expect(kernels.contains(symbol), "missing \(symbol)")
+    }
+    expectPassed(try c.runSelfCheck())
+  }
+
+  /// The same graph with generic kernels only, with single rounding, and out of place.
+  @Test(arguments: ["generic", "outOfPlace"])
+  func genericKernelsMatchInterpreter(variant: String) throws {
+    let c = try GeneratedCase(
+      TinyGraphs.mbnet(), seed: 14, inPlace: variant != "outOfPlace",
+      specialize: variant != "generic")
+    if variant == "generic" {
+      #expect(c.program.manifest.kernels.contains("mcu_depthwise_conv2d_s8_inplace"))
+    } else {
+      #expect(c.program.manifest.kernels.contains("mcu_depthwise_conv2d_s8"))
+    }
+    #expect(!c.program.manifest.kernels.contains { $0.hasPrefix("mcu_dwconv") })
+    expectPassed(try c.runSelfCheck())
+  }
+
+  /// Scratch placed by the planner among the activations (one joint plan).
+  @Test func jointScratchPlanMatchesInterpreter() throws {
+    let c = try GeneratedCase(
+      TinyGraphs.mbnet(), seed: 15, joint: true, planner: TinyEngineFirstFitPlanner())
+    #expect(c.program.manifest.scratchLayout == "joint")
+    #expect(c.program.manifest.arenaBytes == c.program.manifest.activationBytes)
+    expectPassed(try c.runSelfCheck())
+  }
+
+  /// The shipped form, without layer tracing, checks the final output only.
+  @Test func untracedProgramMatchesInterpreter() throws {
+    let c = try GeneratedCase(TinyGraphs.mbnet(), seed: 17, trace: false)
+    #expect(c.program.file(CodeGen.sourcePath)?.contents.contains("trace_layer") == false)
+    expectPassed(try c.runSelfCheck())
+  }
+
+  /// A wrong expected layer output must fail with status 1 and name the layer.
+  @Test func selfCheckNamesTheFirstWrongLayer() throws {
+    var c = try GeneratedCase(TinyGraphs.residual(), seed: 18)
+    c.layerOutputs[4][2] = c.layerOutputs[4][2] == 0 ? 1 : 0
+    let out = try c.runSelfCheck()
+    #expect(out.exitCode == Harness.mismatchExitCode)
+    #expect(out.stdoutText.contains("MISMATCH layer 4 (b2.expand) index 2:"))
+    #expect(out.stdoutText.contains("FAIL: 1 layer output bytes differ (run 1)"))
+  }
+
+  /// A wrong expected output must fail with status 1 and list the mismatched indices.
+  @Test func selfCheckReportsMismatchedIndices() throws {
+    let c = try GeneratedCase(TinyGraphs.residual(), seed: 16, trace: false)
+    var wrong = c.expected
+    wrong[3] = wrong[3] == 0 ? 1 : 0
+    wrong[7] = wrong[7] == 5 ? 6 : 5
+    let out = try c.runSelfCheck(expected: wrong)
+    #expect(out.exitCode == Harness.mismatchExitCode)
+    #expect(out.stdoutText.contains("MISMATCH run 1 index 3:"))
+    #expect(out.stdoutText.contains("MISMATCH run 1 index 7:"))
+    #expect(out.stdoutText.contains("FAIL: 2 of 10 output bytes differ"))
+  }
+}

@@ -1,0 +1,133 @@
+// TinyGraphs.swift
+// The tiny graphs the end-to-end tests compile and run, and the one-call pipeline
+// graph -> random QuantizedGraph -> plan -> CodeGen -> cc -> self-checking binary.
+
+import CodeGen
+import MemoryPlanner
+import ModelIR
+import Quantization
+import Runner
+import TensorModule
+import Testing
+
+enum TinyGraphs {
+  /// input 11×9×4 → pw 8 relu6 → conv 5×5 s1 (generic) relu6 → dw 3×3 s1 → pw 6 →
+  /// avgpool 2×2 s2 → linear 5. Odd sizes; the 5×5 conv and the pool use generic kernels.
+  static func chain() throws -> Graph {
+    var b = GraphBuilder(name: "chain")
+    var x = try b.addInput(height: 11, width: 9, channels: 4)
+    x = try b.add(
+      .conv2d(.init(outChannels: 8, kernel: 1, stride: 1, activation: .relu6)),
+      inputs: [x], name: "expand")
+    x = try b.add(
+      .conv2d(.init(outChannels: 8, kernel: 5, stride: 1, activation: .relu6)),
+      inputs: [x], name: "conv5")
+    x = try b.add(
+      .depthwiseConv2d(.init(kernel: 3, stride: 1, activation: .relu6)),
+      inputs: [x], name: "dw3")
+    x = try b.add(
+      .conv2d(.init(outChannels: 6, kernel: 1, stride: 1, activation: .none)),
+      inputs: [x], name: "project")
+    x = try b.add(.avgPool(PoolAttributes(kernel: 2, stride: 2)), inputs: [x], name: "pool")
+    try b.add(.linear(LinearAttributes(outFeatures: 5)), inputs: [x], name: "classifier")
+    return b.graph
+  }
+
+  /// input 16×16×8 → MBConv (e3, dw 3×3 stride 2) 8 → 16 → MBConv (e3, dw 5×5 s1) 16 → 16
+  /// with a residual add → GAP → linear 10.
+  static func residual() throws -> Graph {
+    var b = GraphBuilder(name: "residual")
+    var x = try b.addInput(height: 16, width: 16, channels: 8)
+    x = try mbconv(&b, x, expand: 24, kernel: 3, stride: 2, out: 16, name: "b1")
+    let skip = x
+    x = try mbconv(&b, x, expand: 48, kernel: 5, stride: 1, out: 16, name: "b2")
+    x = try b.add(.add(activation: .none), inputs: [skip, x], name: "b2.add")
+    x = try b.add(.globalAvgPool, inputs: [x], name: "gap")
+    try b.add(.linear(LinearAttributes(outFeatures: 10)), inputs: [x], name: "classifier")
+    return b.graph
+  }
+
+  /// First conv 3×3 s2 on 3 channels, then in-place depthwise of every specialized shape
+  /// (k3 s1, k7 s2, k5 s1 with a residual, k3 s2, k5 s2, k7 s1 on a 2×2 map whose padding
+  /// exceeds it), pointwise layers, GAP and a linear classifier. Input 25×25 (odd sizes).
+  static func mbnet() throws -> Graph {
+    var b = GraphBuilder(name: "mbnet")
+    var x = try b.addInput(height: 25, width: 25, channels: 3)
+    x = try b.add(
+      .conv2d(.init(outChannels: 8, kernel: 3, stride: 2, activation: .relu6)),
+      inputs: [x], name: "first_conv")
+    x = try b.add(
+      .depthwiseConv2d(.init(kernel: 3, stride: 1, activation: .relu6)),
+      inputs: [x], name: "b0.dw")
+    x = try b.add(
+      .conv2d(.init(outChannels: 8, kernel: 1, stride: 1, activation: .none)),
+      inputs: [x], name: "b0.project")
+    x = try mbconv(&b, x, expand: 24, kernel: 7, stride: 2, out: 12, name: "b1")
+    let skip = x
+    x = try mbconv(&b, x, expand: 36, kernel: 5, stride: 1, out: 12, name: "b2")
+    x = try b.add(.add(activation: .none), inputs: [skip, x], name: "b2.add")
+    x = try mbconv(&b, x, expand: 36, kernel: 3, stride: 2, out: 16, name: "b3")
+    x = try mbconv(&b, x, expand: 48, kernel: 5, stride: 2, out: 16, name: "b4")
+    x = try mbconv(&b, x, expand: 48, kernel: 7, stride: 1, out: 24, name: "b5")
+    x = try b.add(.globalAvgPool, inputs: [x], name: "gap")
+    try b.add(.linear(LinearAttributes(outFeatures: 10)), inputs: [x], name: "classifier")
+    return b.graph
+  }
+
+  /// Expand pw (relu6) → depthwise (relu6) → project pw (linear).
+  static func mbconv(
+    _ b: inout GraphBuilder, _ x: Int, expand: Int, kernel: Int, stride: Int, out: Int,
+    name: String
+  ) throws -> Int {
+    var y = try b.add(
+      .conv2d(.init(outChannels: expand, kernel: 1, stride: 1, activation: .relu6)),
+      inputs: [x], name: "\(name).expand")
+    y = try b.add(
+      .depthwiseConv2d(.init(kernel: kernel, stride: stride, activation: .relu6)),
+      inputs: [y], name: "\(name).dw")
+    return try b.add(
+      .conv2d(.init(outChannels: out, kernel: 1, stride: 1, activation: .none)),
+      inputs: [y], name: "\(name).project")
+  }
+}
+
+/// One generated model with its reference data.
+struct GeneratedCase {
+  var q: QuantizedGraph
+  var input: [Int8]
+  /// Every node's output from the integer interpreter.
+  var layerOutputs: [[Int8]]
+  var expected: [Int8]
+  var program: CProgram
+
+  /// Quantizes `graph` randomly (`seed`), plans it and generates C; `trace` makes the model
+  /// report every layer to the self-checking harness.
+  init(
+    _ graph: Graph, seed: UInt64, inPlace: Bool = true, joint: Bool = false,
+    specialize: Bool = true, trace: Bool = true,
+    planner: any MemoryPlanningAlgorithm = GreedyBySizePlanner()
+  ) throws {
+    var rng = SeededGenerator(seed: seed)
+    q = try RandomQuantizedGraph.make(graph, using: &rng)
+    input = RandomQuantizedGraph.input(for: q, using: &rng)
+    layerOutputs = try IntegerInterpreter.run(q, input: input)
+    expected = layerOutputs.last ?? []
+    let problem = graph.memoryProblem(.tinyEngine(inPlaceDepthwise: inPlace))
+    let plan = try planner.plan(joint ? problem.withScratchBuffers : problem.problem)
+    program = try CodeGen.generate(
+      q, plan: plan, problem: problem,
+      options: CodeGenOptions(
+        name: graph.name, kernels: specialize ? .init() : .genericOnly, traceLayers: trace))
+  }
+
+  /// Builds the self-checking binary, runs it and returns its output (build folder removed).
+  func runSelfCheck(options: CompileOptions = CompileOptions(), expected: [Int8]? = nil)
+    throws -> ProcessOutput
+  {
+    let main = try Harness.selfCheckMain(
+      for: program, input: input, expected: expected ?? self.expected, layerOutputs: layerOutputs)
+    let built = try ProgramBuilder(options: options).build(program, harness: main)
+    defer { built.remove() }
+    return try built.runSelfCheck()
+  }
+}

@@ -8,7 +8,7 @@ struct Repro: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "repro",
     abstract: "Reproduce the tables and figures of MCUNet (Lin et al., NeurIPS 2020).",
-    subcommands: [List.self, PrepareData.self, Memory.self])
+    subcommands: [List.self, PrepareData.self, Memory.self, Engine.self])
 }
 
 /// Options every experiment takes (DESIGN.md §1).
@@ -94,6 +94,32 @@ struct PrepareData: ParsableCommand {
         let reused = prepared.reused.contains(kind) ? " (reused)" : ""
         print("\(kind.rawValue): \(root)\(reused)")
       }
+    } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+  }
+}
+
+struct Engine: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Generated C vs the interpreter baseline: latency, SRAM, Flash, bit-exactness.")
+
+  @OptionGroup var options: ExperimentOptions
+
+  func run() throws {
+    do {
+      let (rows, files) = try runEngineExperiment(
+        profile: options.profile, out: options.out, configPath: options.config,
+        showProgress: !options.quiet)
+      print(rows.engineMarkdown())
+      print("wrote:\n  " + files.joined(separator: "\n  "))
+      if rows.contains(where: { !$0.bitExact }) {
+        FileHandle.standardError.write(Data("error: an output differs from the reference\n".utf8))
+        throw ExitCode.failure
+      }
+    } catch let error as ExitCode {
+      throw error
     } catch {
       FileHandle.standardError.write(Data("error: \(error)\n".utf8))
       throw ExitCode.failure

@@ -1,0 +1,34 @@
+import Foundation
+import ReproIO
+import Testing
+
+@testable import Experiments
+
+@Suite struct EngineExperimentTests {
+  /// `repro engine --profile smoke`: mcunet-in0 generated, compiled, run and bit-exact.
+  @Test func smokeRunIsBitExact() throws {
+    let out = NSTemporaryDirectory() + "engine-test-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let (rows, _) = try runEngineExperiment(profile: .smoke, out: out, showProgress: false)
+    #expect(!rows.isEmpty)
+    #expect(rows.allSatisfy(\.bitExact))
+    let file = try ResultsFile(contentsOf: "\(out)/engine/engine.h5")
+    #expect(try file.table.strings("model").contains("mcunet-in0"))
+    #expect(try file.table.ints("bit_exact").allSatisfy { $0 == 1 })
+    let generated = try #require(rows.first { $0.library == "generated" })
+    // The generated arena is the joint plan of activations and our kernels' scratch:
+    // below TinyEngine's 48.9 kB for this model, above the 45.0 kB activation bound.
+    #expect(generated.arenaBytes >= 46_080 && generated.arenaBytes < 50_064)
+  }
+
+  @Test func committedConfigEqualsBuiltIn() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().path
+    for profile in Profile.allCases {
+      let loaded = try loadExperimentConfig(
+        EngineConfig.self, experiment: "engine", profile: profile,
+        path: root + "/experiments/engine.json", builtIn: EngineConfig.builtIn)
+      #expect(loaded == EngineConfig.builtIn(profile), "\(profile)")
+    }
+  }
+}

@@ -8,7 +8,9 @@ struct Repro: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "repro",
     abstract: "Reproduce the tables and figures of MCUNet (Lin et al., NeurIPS 2020).",
-    subcommands: [List.self, PrepareData.self, Memory.self, Engine.self])
+    subcommands: [
+      List.self, PrepareData.self, Memory.self, Engine.self, TrainCommand.self, BenchCommand.self,
+    ])
 }
 
 /// Options every experiment takes (DESIGN.md §1).

@@ -1,0 +1,207 @@
+// GraphModel+Forward.swift
+// The forward pass of a GraphModel, node by node in graph order, writing each node's output
+// into its preallocated buffer. Training mode normalises with the batch statistics (updating
+// the running ones) and applies dropout; inference mode uses the running statistics and no
+// dropout; the internal recalibration pass is training mode with momentum-1 batch norms and no
+// dropout (GraphModel+State.swift).
+
+import ModelIR
+import TensorModule
+
+/// Which statistics batch norm uses, and whether dropout is active.
+public enum ForwardMode: Sendable, Hashable {
+  /// Batch statistics (running statistics updated), dropout on.
+  case training
+  /// Running statistics, dropout off.
+  case inference
+}
+
+/// The internal passes; `recalibration` sets each running statistic to the batch's own.
+enum ForwardPass: Sendable, Hashable {
+  case training, inference, recalibration
+}
+
+extension GraphModel {
+  /// Runs the graph on `images` ([N, H, W, C] flattened, N ≤ any size) in `mode`; the
+  /// generator draws the dropout masks in training mode. The outputs stay in the model's
+  /// buffers (read them with `logits`) for a following `backward`.
+  public mutating func forward(
+    _ images: [Float], mode: ForwardMode, using generator: inout some RandomNumberGenerator
+  ) {
+    forward(images, pass: mode == .training ? .training : .inference, using: &generator)
+  }
+
+  /// Inference-mode forward; returns the logits [N, classes].
+  public mutating func predict(_ images: [Float]) -> [Float] {
+    var unused = SeededGenerator(seed: 0)
+    forward(images, pass: .inference, using: &unused)
+    return logits
+  }
+
+  /// The graph output of the last forward pass, [N, classes] flattened.
+  public var logits: [Float] { buffers.outputs[layers.count - 1] }
+
+  /// The output of node `index` from the last forward pass, [N, …] flattened (node 0 is the
+  /// input batch).
+  public func output(ofNode index: Int) -> [Float] { buffers.outputs[index] }
+
+  mutating func forward(
+    _ images: [Float], pass: ForwardPass, using generator: inout some RandomNumberGenerator
+  ) {
+    precondition(
+      !images.isEmpty && images.count % inputCount == 0,
+      "\(images.count) input values is not a positive multiple of \(inputCount) per sample "
+        + "(\(graph.input.outputShape))")
+    buffers.resize(batch: images.count / inputCount)
+    buffers.outputs[0] = images
+    for j in layers.indices.dropFirst() {
+      forwardNode(j, pass: pass, using: &generator)
+    }
+  }
+
+  private mutating func forwardNode(
+    _ j: Int, pass: ForwardPass, using generator: inout some RandomNumberGenerator
+  ) {
+    let layer = layers[j]
+    var out = [Float]()
+    swap(&out, &buffers.outputs[j])
+    defer { swap(&out, &buffers.outputs[j]) }
+    let x = buffers.outputs[layer.inputs.first ?? 0]
+    switch layer.kind {
+    case .input:
+      return
+    case .conv, .depthwise:
+      if let norm = layer.norm {
+        var z = [Float]()
+        swap(&z, &buffers.preNorm[j])
+        defer { swap(&z, &buffers.preNorm[j]) }
+        convolve(layer, x, into: &z)
+        normalize(norm, z, into: &out, pass: pass)
+      } else {
+        convolve(layer, x, into: &out)
+      }
+    case .add:
+      ResidualAdd().forward(x, buffers.outputs[layer.inputs[1]], into: &out)
+    case .avgPool(let op):
+      op.forward(x, into: &out)
+    case .globalAvgPool(let op):
+      op.forward(x, into: &out)
+    case .linear(let op, let dropout):
+      let bias = layer.bias.map { parameters[$0].value }
+      guard let weight = layer.weight else { preconditionFailure("linear without weight") }
+      if pass == .training, let dropout {
+        var dropped = [Float]()
+        var mask = [Float]()
+        swap(&dropped, &buffers.dropped[j])
+        swap(&mask, &buffers.masks[j])
+        dropout.forward(x, into: &dropped, mask: &mask, using: &generator)
+        op.forward(dropped, weight: parameters[weight].value, bias: bias, into: &out)
+        swap(&dropped, &buffers.dropped[j])
+        swap(&mask, &buffers.masks[j])
+      } else {
+        op.forward(x, weight: parameters[weight].value, bias: bias, into: &out)
+      }
+    }
+    ActivationFunction.forward(layer.activation, &out)
+  }
+
+  /// The convolution of a conv or depthwise layer, plus its bias.
+  private mutating func convolve(_ layer: Layer, _ x: [Float], into out: inout [Float]) {
+    guard let weight = layer.weight else { preconditionFailure("convolution without weight") }
+    let bias = layer.bias.map { parameters[$0].value }
+    switch layer.kind {
+    case .conv(let op):
+      op.forward(
+        x, weight: parameters[weight].value, bias: bias, into: &out,
+        workspace: &buffers.workspace)
+    case .depthwise(let op):
+      op.forward(x, weight: parameters[weight].value, into: &out)
+      if let bias { ActivationFunction.addBias(bias, to: &out) }
+    default:
+      preconditionFailure("not a convolution")
+    }
+  }
+
+  /// Batch norm of `z` into `out` in the statistics `pass` asks for.
+  private mutating func normalize(
+    _ norm: NormLayer, _ z: [Float], into out: inout [Float], pass: ForwardPass
+  ) {
+    let (gamma, beta, s) = (
+      parameters[norm.gamma].value, parameters[norm.beta].value, norm.statistics
+    )
+    switch pass {
+    case .training:
+      norm.op.forwardTraining(
+        z, gamma: gamma, beta: beta, into: &out, saved: &buffers.saved[s],
+        running: &runningStatistics[s])
+    case .inference:
+      norm.op.forwardInference(
+        z, gamma: gamma, beta: beta, running: runningStatistics[s], into: &out)
+    case .recalibration:
+      // Momentum 1: the running statistics become this batch's mean and unbiased variance.
+      let op = BatchNorm(channels: norm.op.channels, epsilon: norm.op.epsilon, momentum: 1)
+      op.forwardTraining(
+        z, gamma: gamma, beta: beta, into: &out, saved: &buffers.saved[s],
+        running: &runningStatistics[s])
+    }
+  }
+}
+
+/// The activations fused into IR nodes, forward and backward side by side, in the overwrite
+/// form the model needs (the standalone `ReLU`/`ReLU6` ops accumulate).
+enum ActivationFunction {
+  /// y = act(y) in place.
+  static func forward(_ activation: Activation, _ y: inout [Float]) {
+    switch activation {
+    case .none: return
+    case .relu: ReLU().forwardInPlace(&y)
+    case .relu6: ReLU6().forwardInPlace(&y)
+    }
+  }
+
+  /// Overwrites `dInput` with dOutput · act′, act′ read off the forward *output* y: 1 where
+  /// y > 0 (ReLU) or 0 < y < 6 (ReLU6), else 0 — the same convention as `ReLU`/`ReLU6`.
+  /// Branch-free over 8 lanes: ReLU outputs are half zeros, so a per-element branch
+  /// mispredicts constantly.
+  static func backward(
+    _ activation: Activation, dOutput: [Float], output: [Float], into dInput: inout [Float]
+  ) {
+    ModelBuffers.setCount(&dInput, dOutput.count)
+    let upper: Float = activation == .relu6 ? 6 : .infinity
+    let (lower, top) = (SIMD8<Float>(repeating: 0), SIMD8<Float>(repeating: upper))
+    dOutput.withUnsafeBufferPointer { dyb in
+      output.withUnsafeBufferPointer { yb in
+        dInput.withUnsafeMutableBufferPointer { dxb in
+          guard let dy = dyb.baseAddress, let y = yb.baseAddress, let dx = dxb.baseAddress
+          else { return }
+          let n = dxb.count
+          var i = 0
+          while i + 8 <= n {
+            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            let dyv = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+            let keep = (yv .> lower) .& (yv .< top)
+            let dxv = SIMD8<Float>(repeating: 0).replacing(with: dyv, where: keep)
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: dxv, as: SIMD8<Float>.self)
+            i += 8
+          }
+          while i < n {
+            dx[i] = y[i] > 0 && y[i] < upper ? dy[i] : 0
+            i += 1
+          }
+        }
+      }
+    }
+  }
+
+  /// y[…, c] += bias[c] over the last (channel) dimension.
+  static func addBias(_ bias: [Float], to y: inout [Float]) {
+    let c = bias.count
+    y.withUnsafeMutableBufferPointer { yb in
+      bias.withUnsafeBufferPointer { b in
+        for row in 0..<(yb.count / c) {
+          for ch in 0..<c { yb[row * c + ch] += b[ch] }
+        }
+      }
+    }
+  }
+}

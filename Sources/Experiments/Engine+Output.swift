@@ -49,8 +49,25 @@ extension [EngineRow] {
     text += markdownTable(
       header: [
         "model", "library", "MACs (M)", "latency (ms)", "SRAM (kB)", "Flash (kB)", "bit-exact",
-        "paper latency (ms, H743)",
+        "paper latency (ms, H743; TinyEngine / TFLM)",
       ], rows: rows, alignments: [Alignment.left, .left] + [Alignment](repeating: .right, count: 6))
+    var ratios: [String] = []
+    var models: [String] = []
+    for r in self where !models.contains(r.model) { models.append(r.model) }
+    for m in models {
+      guard let g = first(where: { $0.model == m && $0.library == "generated" }),
+        let i = first(where: { $0.model == m && $0.library == "interpreter" })
+      else { continue }
+      var line = String(
+        format: "- %@: generated %.2f× faster than the interpreter, %.2f× less SRAM, %.2f× less Flash",
+        m, i.latencyMilliseconds / g.latencyMilliseconds,
+        Double(i.peakSRAMBytes) / Double(g.peakSRAMBytes), Double(i.flashBytes) / Double(g.flashBytes))
+      if let pt = paperLatency[m], let tflm = pt.tflm {
+        line += String(format: " (paper, TFLM / TinyEngine on STM32H743: %.1f×)", tflm / pt.tinyEngine)
+      }
+      ratios.append(line)
+    }
+    if !ratios.isEmpty { text += "\n\n" + ratios.joined(separator: "\n") + "\n" }
     return text
   }
 

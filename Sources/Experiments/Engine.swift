@@ -101,6 +101,25 @@ public func measureEngine(_ config: EngineConfig, progress: ProgressReporter? = 
         peakSRAMBytes: program.manifest.arenaBytes, arenaBytes: program.manifest.arenaBytes,
         flashBytes: built.flash.totalFlash, codeBytes: built.flash.model.text + built.flash.kernels.text,
         bitExact: output == expected, paperLatencyMilliseconds: paperLatency[id]?.tinyEngine))
+
+    // The interpreter baseline: the same kernels behind a run-time blob parser and planner.
+    let interpreter = try InterpreterProgram.make(q: q, name: name + "_interp")
+    let builtInterpreter = try builder.build(
+      interpreter, harness: Harness.ioMain(for: interpreter))
+    defer { builtInterpreter.remove() }
+    let (interpreterOutput, interpreterLatency) = try builtInterpreter.benchmark(
+      input: input, warmup: config.warmup, iterations: config.iterations)
+    rows.append(
+      EngineRow(
+        model: id, library: "interpreter", resolution: graph.input.outputShape[1],
+        macs: graph.macs, latencyMilliseconds: interpreterLatency.medianMilliseconds,
+        latencyMinMilliseconds: Double(interpreterLatency.minNanoseconds) / 1e6,
+        peakSRAMBytes: interpreter.manifest.arenaBytes,
+        arenaBytes: interpreter.manifest.activationBytes,
+        flashBytes: builtInterpreter.flash.totalFlash,
+        codeBytes: builtInterpreter.flash.model.text + builtInterpreter.flash.kernels.text,
+        bitExact: interpreterOutput == expected,
+        paperLatencyMilliseconds: paperLatency[id]?.tflm))
     progress?.step(n + 1, id)
   }
   return rows

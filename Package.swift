@@ -63,7 +63,8 @@ let package = Package(
       name: "MemoryPlannerTests",
       dependencies: ["MemoryPlanner", "ModelIR", "Kernels", "_TestSupport"]),
     .testTarget(
-      name: "QuantizationTests", dependencies: ["Quantization", "ModelIR", "TensorModule", "_TestSupport"]),
+      name: "QuantizationTests",
+      dependencies: ["Quantization", "ModelIR", "TensorModule", "_TestSupport"]),
     .testTarget(
       name: "CMicroKernelsTests",
       dependencies: ["CMicroKernels", "Quantization", "TensorModule", "_TestSupport"]),

@@ -6,7 +6,9 @@ extension [EngineRow] {
   public func engineTable() -> ResultTable {
     ResultTable(columns: [
       Column("model", .strings(map(\.model)), description: "zoo model id (seeded random weights)"),
-      Column("library", .strings(map(\.library)), description: "generated (TinyEngine-style C) or interpreter"),
+      Column(
+        "library", .strings(map(\.library)),
+        description: "generated (TinyEngine-style C) or interpreter"),
       Column("quant", .strings(map { _ in "int8" }), description: "arithmetic"),
       Column("resolution", .ints(map { Int64($0.resolution) }), unit: "px"),
       Column("macs", .ints(map { Int64($0.macs) }), unit: "MAC"),
@@ -59,11 +61,14 @@ extension [EngineRow] {
         let i = first(where: { $0.model == m && $0.library == "interpreter" })
       else { continue }
       var line = String(
-        format: "- %@: generated %.2f× faster than the interpreter, %.2f× less SRAM, %.2f× less Flash",
+        format:
+          "- %@: generated %.2f× faster than the interpreter, %.2f× less SRAM, %.2f× less Flash",
         m, i.latencyMilliseconds / g.latencyMilliseconds,
-        Double(i.peakSRAMBytes) / Double(g.peakSRAMBytes), Double(i.flashBytes) / Double(g.flashBytes))
+        Double(i.peakSRAMBytes) / Double(g.peakSRAMBytes),
+        Double(i.flashBytes) / Double(g.flashBytes))
       if let pt = paperLatency[m], let tflm = pt.tflm {
-        line += String(format: " (paper, TFLM / TinyEngine on STM32H743: %.1f×)", tflm / pt.tinyEngine)
+        line += String(
+          format: " (paper, TFLM / TinyEngine on STM32H743: %.1f×)", tflm / pt.tinyEngine)
       }
       ratios.append(line)
     }
@@ -80,7 +85,9 @@ extension [EngineRow] {
       series: libraries.map { lib in
         BarSeries(
           name: lib,
-          values: models.map { m in first { $0.model == m && $0.library == lib }?.latencyMilliseconds ?? .nan })
+          values: models.map { m in
+            first { $0.model == m && $0.library == lib }?.latencyMilliseconds ?? .nan
+          })
       }, yLabel: "latency (ms)", showValues: true)
   }
 }

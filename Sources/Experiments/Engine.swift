@@ -18,7 +18,10 @@ public struct EngineConfig: Codable, Sendable, Hashable {
   /// Compiler optimisation flag for both libraries (`-O2` or `-O3`).
   public var optimization: String
 
-  public init(models: [String], seed: UInt64 = 2020, warmup: Int, iterations: Int, optimization: String = "-O2") {
+  public init(
+    models: [String], seed: UInt64 = 2020, warmup: Int, iterations: Int,
+    optimization: String = "-O2"
+  ) {
     self.models = models
     self.seed = seed
     self.warmup = warmup
@@ -69,7 +72,8 @@ public func measureEngine(_ config: EngineConfig, progress: ProgressReporter? = 
 {
   guard let optimization = CompileOptions.Optimization(rawValue: config.optimization) else {
     throw ExperimentError.badConfig(
-      path: "engine", detail: "optimization '\(config.optimization)' is not one of "
+      path: "engine",
+      detail: "optimization '\(config.optimization)' is not one of "
         + CompileOptions.Optimization.allCases.map(\.rawValue).joined(separator: ", "))
   }
   let builder = ProgramBuilder(options: CompileOptions(optimization: optimization))
@@ -99,7 +103,8 @@ public func measureEngine(_ config: EngineConfig, progress: ProgressReporter? = 
         latencyMilliseconds: latency.medianMilliseconds,
         latencyMinMilliseconds: Double(latency.minNanoseconds) / 1e6,
         peakSRAMBytes: program.manifest.arenaBytes, arenaBytes: program.manifest.arenaBytes,
-        flashBytes: built.flash.totalFlash, codeBytes: built.flash.model.text + built.flash.kernels.text,
+        flashBytes: built.flash.totalFlash,
+        codeBytes: built.flash.model.text + built.flash.kernels.text,
         bitExact: output == expected, paperLatencyMilliseconds: paperLatency[id]?.tinyEngine))
 
     // The interpreter baseline: the same kernels behind a run-time blob parser and planner.

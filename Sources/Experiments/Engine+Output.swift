@@ -62,7 +62,7 @@ extension [EngineRow] {
       else { continue }
       var line = String(
         format:
-          "- %@: generated %.2f× faster than the interpreter, %.2f× less SRAM, %.2f× less Flash",
+          "- %@: interpreter / generated: latency %.2f×, SRAM %.2f×, Flash %.2f×",
         m, i.latencyMilliseconds / g.latencyMilliseconds,
         Double(i.peakSRAMBytes) / Double(g.peakSRAMBytes),
         Double(i.flashBytes) / Double(g.flashBytes))

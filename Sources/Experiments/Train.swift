@@ -44,6 +44,9 @@ public struct TrainRunConfig: Codable, Sendable, Hashable {
   public var checkpointEverySteps: Int
   /// OpenBLAS threads and data-loading threads.
   public var threads: Int
+  /// Lower bound of RandomResizedCrop's area scale for image-folder training (nil: torchvision's
+  /// 0.08, MIT's ImageNet recipe). Small proxies such as 28×28 Fashion-MNIST want a milder crop.
+  public var minCropScale: Double?
 
   /// The built-in configuration of each profile (experiments/train.json states the same).
   public static func builtIn(_ profile: Profile) -> TrainRunConfig {

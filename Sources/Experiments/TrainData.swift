@@ -53,6 +53,14 @@ struct TrainData {
 }
 
 extension TrainRunConfig {
+  /// Training augmentation: torchvision's RandomResizedCrop (area scale from `minCropScale`,
+  /// default 0.08) + horizontal flip.
+  func trainTransform(resolution: Int) -> ImageTransform {
+    guard let minimum = minCropScale else { return .trainAugment(resolution: resolution) }
+    return ImageTransform(
+      .trainAugment(RandomResizedCrop(scale: minimum...1)), resolution: resolution)
+  }
+
   /// Opens the data of this run at input resolution `resolution`.
   func openData(resolution: Int) throws -> TrainData {
     let spec = try TrainDataSpec(parsing: data)
@@ -76,7 +84,7 @@ extension TrainRunConfig {
       let valSet = try ImageFolderDataset(root: root, split: "val")
       let train = SampleBatchSource(
         BatchIterator(
-          ImageSampleSource(trainSet, transform: .trainAugment(resolution: resolution)),
+          ImageSampleSource(trainSet, transform: trainTransform(resolution: resolution)),
           batchSize: batchSize, shuffle: true, dropLast: true, seed: seed, threads: threads))
       let validation = SampleBatchSource(
         BatchIterator(
@@ -89,7 +97,7 @@ extension TrainRunConfig {
       return TrainData(
         train: train, validation: validation, classes: trainSet.classes.count,
         summary: "image folder \(root): \(trainSet.classes.count) classes, train "
-          + "\(trainSet.count) (RandomResizedCrop + flip), val \(valSet.count) (resize + centre "
+          + "\(trainSet.count) (RandomResizedCrop scale ≥ \(minCropScale ?? 0.08) + flip), val \(valSet.count) (resize + centre "
           + "crop), \(resolution)²")
     }
   }

@@ -68,6 +68,8 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Synthetic training samples.") var trainSamples: Int?
   @Option(help: "Synthetic validation samples.") var valSamples: Int?
   @Option(help: "OpenBLAS and data-loading threads.") var threads: Int?
+  @Option(help: "Smallest RandomResizedCrop area scale (torchvision: 0.08).")
+  var minCropScale: Double?
   @Option(help: "Checkpoint every N steps (0: at epoch ends).") var checkpointEvery: Int?
   @Option(
     name: .customLong("run"),
@@ -115,6 +117,7 @@ struct TrainCommand: ParsableCommand {
     if let valSamples { c.validationSamples = valSamples }
     if let threads { c.threads = threads }
     if let checkpointEvery { c.checkpointEverySteps = checkpointEvery }
+    if let minCropScale { c.minCropScale = minCropScale }
     return c
   }
 

@@ -54,6 +54,9 @@ extension MemoryResult {
       Column(
         "proven_optimal", ints { $0.provenOptimal ? 1 : 0 },
         description: "1 if the arena is proven optimal for its problem"),
+      Column(
+        "plan_valid", ints { $0.planValid ? 1 : 0 },
+        description: "1 if no two simultaneously live buffers overlap in the plan"),
     ])
   }
 

@@ -44,6 +44,8 @@ import _TestSupport
       #expect(try peak("tinyengine") < peak("interpreter"), "\(id)")
     }
     #expect(result.rows.count == models.count)
+    // TinyEngine's faithful allocator produces valid plans on every zoo model.
+    #expect(try file.table.ints("plan_valid").allSatisfy { $0 == 1 })
     #expect(file.models.count == config.models.count)
     #expect(file.curves.count == config.models.count)
     let in3 = try #require(file.models.first { $0.id == "mcunet-in3" })

@@ -3,6 +3,8 @@
 // 100 columns): identifiers, wrapped array initializers and wrapped calls. Deterministic, so
 // snapshots are stable. Not a C parser or pretty-printer.
 
+import Quantization
+
 /// C identifiers derived from graph names.
 enum CIdentifier {
   /// Whether `name` is a C identifier (ASCII letters, digits, `_`; not starting with a digit).
@@ -100,6 +102,28 @@ enum CText {
   }
 
   /// A shape as `[1, 24, 24, 16]`.
+  /// The input/output macros every `model.h` starts with: byte counts and the quantization of
+  /// the graph input and output (`<PREFIX>_INPUT_BYTES`, `_INPUT_SCALE`, `_INPUT_ZERO_POINT`,
+  /// and the same for the output).
+  static func ioMacros(_ q: QuantizedGraph, prefix: String) -> String {
+    let graph = q.graph
+    let input = q.layers[0].output
+    let output = q.layers[graph.nodes.count - 1].output
+    var out =
+      "/// Input \(shape(graph.input.outputShape.dims)) int8, NHWC: "
+      + "real = (q - \(prefix)_INPUT_ZERO_POINT) * \(prefix)_INPUT_SCALE.\n"
+    out += "#define \(prefix)_INPUT_BYTES \(graph.input.outputElements)\n"
+    out += "#define \(prefix)_INPUT_SCALE \(input.scale)f\n"
+    out += "#define \(prefix)_INPUT_ZERO_POINT (\(input.zeroPoint))\n"
+    out +=
+      "/// Output \(shape(graph.output.outputShape.dims)) int8: "
+      + "real = (q - \(prefix)_OUTPUT_ZERO_POINT) * \(prefix)_OUTPUT_SCALE.\n"
+    out += "#define \(prefix)_OUTPUT_BYTES \(graph.output.outputElements)\n"
+    out += "#define \(prefix)_OUTPUT_SCALE \(output.scale)f\n"
+    out += "#define \(prefix)_OUTPUT_ZERO_POINT (\(output.zeroPoint))\n"
+    return out
+  }
+
   static func shape(_ dims: [Int]) -> String {
     "[" + dims.map(String.init).joined(separator: ", ") + "]"
   }

@@ -29,8 +29,6 @@ struct ModelSource {
   // MARK: - model.h
 
   var header: String {
-    let input = model.q.layers[0].output
-    let output = model.q.layers[graph.nodes.count - 1].output
     let guardName = prefix + "_H_"
     var out = CText.comment(
       """
@@ -40,18 +38,7 @@ struct ModelSource {
       """)
     out += "#ifndef \(guardName)\n#define \(guardName)\n\n#include <stdint.h>\n\n"
     out += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
-    out +=
-      "/// Input \(CText.shape(graph.input.outputShape.dims)) int8, NHWC: "
-      + "real = (q - \(prefix)_INPUT_ZERO_POINT) * \(prefix)_INPUT_SCALE.\n"
-    out += "#define \(prefix)_INPUT_BYTES \(graph.input.outputElements)\n"
-    out += "#define \(prefix)_INPUT_SCALE \(input.scale)f\n"
-    out += "#define \(prefix)_INPUT_ZERO_POINT (\(input.zeroPoint))\n"
-    out +=
-      "/// Output \(CText.shape(graph.output.outputShape.dims)) int8: "
-      + "real = (q - \(prefix)_OUTPUT_ZERO_POINT) * \(prefix)_OUTPUT_SCALE.\n"
-    out += "#define \(prefix)_OUTPUT_BYTES \(graph.output.outputElements)\n"
-    out += "#define \(prefix)_OUTPUT_SCALE \(output.scale)f\n"
-    out += "#define \(prefix)_OUTPUT_ZERO_POINT (\(output.zeroPoint))\n"
+    out += CText.ioMacros(model.q, prefix: prefix)
     out += "/// Activation bytes placed by the planner '\(model.planner)'.\n"
     out += "#define \(prefix)_ACTIVATION_BYTES \(model.plannedBytes)\n"
     out += "/// Kernel scratch bytes (\(scratchDescription)).\n"

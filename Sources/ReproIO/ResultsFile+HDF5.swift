@@ -128,14 +128,7 @@ enum HDF5Layout {
       guard !name.isEmpty else {
         throw ReproIOError.invalidName(name, kind: "attribute", reason: "names must not be empty")
       }
-      let (values, scalar): (ColumnValues, Bool)
-      switch value {
-      case .string(let s): (values, scalar) = (.strings([s]), true)
-      case .int(let i): (values, scalar) = (.ints([i]), true)
-      case .double(let d): (values, scalar) = (.doubles([d]), true)
-      case .ints(let array): (values, scalar) = (.ints(array), false)
-      case .doubles(let array): (values, scalar) = (.doubles(array), false)
-      }
+      let (values, scalar) = value.storage
       try session.write(
         values, scalar: scalar, to: .attribute(owner: owner, name: name),
         object: "\(object)@\(name)")

@@ -46,6 +46,20 @@ public enum AttributeValue: Equatable, Sendable, ExpressibleByStringLiteral,
   }
 }
 
+extension AttributeValue {
+  /// The values as a one-element column (scalars) or the array itself, and whether the HDF5
+  /// attribute is a scalar.
+  var storage: (values: ColumnValues, scalar: Bool) {
+    switch self {
+    case .string(let s): return (.strings([s]), true)
+    case .int(let i): return (.ints([i]), true)
+    case .double(let d): return (.doubles([d]), true)
+    case .ints(let array): return (.ints(array), false)
+    case .doubles(let array): return (.doubles(array), false)
+    }
+  }
+}
+
 /// A plotted curve: `y` over `x`, optionally with a min/max band (over seeds, say).
 public struct Curve: Equatable, Sendable {
   /// Curve name; also its HDF5 group name under `/curves`.

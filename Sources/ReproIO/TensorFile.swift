@@ -101,14 +101,7 @@ public enum TensorFile {
   private static func writeAttribute(
     _ value: AttributeValue, named name: String, on owner: hid_t, _ session: H5Session
   ) throws {
-    let (values, scalar): (ColumnValues, Bool)
-    switch value {
-    case .string(let s): (values, scalar) = (.strings([s]), true)
-    case .int(let i): (values, scalar) = (.ints([i]), true)
-    case .double(let d): (values, scalar) = (.doubles([d]), true)
-    case .ints(let array): (values, scalar) = (.ints(array), false)
-    case .doubles(let array): (values, scalar) = (.doubles(array), false)
-    }
+    let (values, scalar) = value.storage
     try session.write(
       values, scalar: scalar, to: .attribute(owner: owner, name: name), object: "/@" + name)
   }

@@ -54,17 +54,27 @@ struct Memory: ParsableCommand {
   @OptionGroup var options: ExperimentOptions
 
   func run() throws {
-    do {
+    try reportingErrors {
       let (result, files) = try runMemoryExperiment(
         profile: options.profile, out: options.out, configPath: options.config,
         showProgress: !options.quiet)
       print(try result.markdown())
       if debugLevel >= 1 { print(result.planDiagrams()) }
       print("wrote:\n  " + files.joined(separator: "\n  "))
-    } catch {
-      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-      throw ExitCode.failure
     }
+  }
+}
+
+/// Runs a command's body; an error is printed as `error: …` on stderr (not as a usage
+/// message) and the process exits with status 1. `ExitCode`s pass through unchanged.
+func reportingErrors(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let exit as ExitCode {
+    throw exit
+  } catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    throw ExitCode.failure
   }
 }
 
@@ -88,7 +98,7 @@ struct PrepareData: ParsableCommand {
   var quiet = false
 
   func run() throws {
-    do {
+    try reportingErrors {
       let prepared = try runPrepareData(
         profile: profile == .full ? .default : profile, cacheDirectory: cache,
         showProgress: !quiet)
@@ -96,9 +106,6 @@ struct PrepareData: ParsableCommand {
         let reused = prepared.reused.contains(kind) ? " (reused)" : ""
         print("\(kind.rawValue): \(root)\(reused)")
       }
-    } catch {
-      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-      throw ExitCode.failure
     }
   }
 }
@@ -110,7 +117,7 @@ struct Engine: ParsableCommand {
   @OptionGroup var options: ExperimentOptions
 
   func run() throws {
-    do {
+    try reportingErrors {
       let (rows, files) = try runEngineExperiment(
         profile: options.profile, out: options.out, configPath: options.config,
         showProgress: !options.quiet)
@@ -120,11 +127,6 @@ struct Engine: ParsableCommand {
         FileHandle.standardError.write(Data("error: an output differs from the reference\n".utf8))
         throw ExitCode.failure
       }
-    } catch let error as ExitCode {
-      throw error
-    } catch {
-      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-      throw ExitCode.failure
     }
   }
 }

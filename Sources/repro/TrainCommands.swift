@@ -26,15 +26,12 @@ struct BenchTrainCommand: ParsableCommand {
   @OptionGroup var options: ExperimentOptions
 
   func run() throws {
-    do {
+    try reportingErrors {
       let (result, files) = try runBenchTrain(
         profile: options.profile, out: options.out, configPath: options.config,
         showProgress: !options.quiet)
       print(result.markdown())
       print("wrote:\n  " + files.joined(separator: "\n  "))
-    } catch {
-      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-      throw ExitCode.failure
     }
   }
 }
@@ -122,7 +119,7 @@ struct TrainCommand: ParsableCommand {
   }
 
   func run() throws {
-    do {
+    try reportingErrors {
       let result = try runTraining(
         resolvedConfig(), profile: options.profile, out: options.out, run: runName, resume: resume,
         showProgress: !options.quiet)
@@ -131,9 +128,6 @@ struct TrainCommand: ParsableCommand {
           format: "%@: val top-1 %.2f%% after %d epochs (OpenBLAS %@)", result.run,
           100 * result.finalTop1, result.history.count, result.blasCore))
       print("wrote:\n  " + result.files.joined(separator: "\n  "))
-    } catch {
-      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-      throw ExitCode.failure
     }
   }
 }

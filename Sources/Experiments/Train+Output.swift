@@ -42,7 +42,9 @@ func writeTrainOutputs(
     attributes: [
       "model": .string(result.modelID), "run": .string(result.run),
       "netconfig_json": .string(try netConfig.jsonString()),
-      "resolution": .int(Int64(result.resolution)), "git_commit": .string(provenance.gitCommit),
+      "resolution": .int(Int64(result.resolution)),
+      "input_shape": .string(result.inputShape.map(String.init).joined(separator: "×")),
+      "git_commit": .string(provenance.gitCommit),
       "layout": .string("conv OHWI [cOut, kH, kW, cIn]; depthwise [kH, kW, C]; linear [out, in]"),
     ], to: weights)
   files.append(weights)
@@ -82,7 +84,12 @@ extension TrainRunResult {
     return ResultTable(columns: [
       Column("model", .strings([modelID]), description: "zoo id, config file or builder"),
       Column("dataset", .strings([dataset]), description: "data, classes, split sizes"),
-      Column("resolution", .ints([Int64(resolution)]), unit: "px"),
+      Column(
+        "resolution", .ints([Int64(resolution)]), unit: "px",
+        description: "input side; for non-square input (speech MFCC) its height"),
+      Column(
+        "input_shape", .strings([inputShape.map(String.init).joined(separator: "×")]),
+        description: "one sample, H×W×C"),
       Column("epochs", .ints([Int64(history.count)])),
       Column("batch", .ints([Int64(config.batchSize)])),
       Column("macs", .ints([Int64(macs)]), unit: "MAC"),
@@ -129,10 +136,10 @@ extension TrainRunResult {
       return [s]
     }
     let loss = LinePlot(
-      title: "\(modelID) r\(resolution): loss", xLabel: "epoch", yLabel: "cross-entropy",
+      title: "\(modelID) \(inputTag): loss", xLabel: "epoch", yLabel: "cross-entropy",
       series: series("train_loss", "train") + series("val_loss", "validation"))
     let top1 = LinePlot(
-      title: "\(modelID) r\(resolution): top-1", xLabel: "epoch", yLabel: "top-1 (%)",
+      title: "\(modelID) \(inputTag): top-1", xLabel: "epoch", yLabel: "top-1 (%)",
       series: series("train_top1", "train (during the epoch)") + series("val_top1", "validation"))
     return [("learning_curve", loss), ("accuracy_curve", top1)]
   }

@@ -22,11 +22,12 @@ public struct TrainRunConfig: Codable, Sendable, Hashable {
   /// `width` applies).
   public var model: String
   public var width: Double?
-  /// Input resolution; nil keeps the config's.
+  /// Input resolution of image data; nil keeps the config's. Speech data dictates its own
+  /// input (MFCC [49, 10, 1]) and ignores it.
   public var resolution: Int?
   /// Classes; nil takes the dataset's (synthetic: 10).
   public var classes: Int?
-  /// `synthetic` or `imagefolder:ROOT`.
+  /// `synthetic`, `imagefolder:ROOT`, `vww:ROOT` or `speech:ROOT` (TrainData.swift).
   public var data: String
   /// Synthetic data only: sample counts and the prototype strength.
   public var trainSamples: Int
@@ -116,22 +117,42 @@ public struct TrainRunConfig: Codable, Sendable, Hashable {
 /// Errors of `repro train`, each naming the culprit and the fix.
 public enum TrainExperimentError: Error, Equatable, CustomStringConvertible {
   case badDataSpec(String)
+  case emptyDataRoot(kind: String)
   case builderNeedsWidth(String)
   case tooFewSamples(split: String, samples: Int, batchSize: Int)
+  case emptySplit(split: String, fix: String)
   case noCheckpoint(path: String)
 
   public var description: String {
     switch self {
     case .badDataSpec(let text):
-      return "unknown --data '\(text)'; use 'synthetic' or 'imagefolder:ROOT' (ROOT holding "
-        + "train/<class>/ and val/<class>/, e.g. a proxy written by 'repro prepare-data')"
+      return "unknown --data '\(text)'; use 'synthetic', 'imagefolder:ROOT' (ROOT holding "
+        + "train/<class>/ and val/<class>/), 'vww:ROOT' (ROOT holding train/ and val/ with "
+        + "person/ and non_person/) or 'speech:ROOT' (the Speech Commands v2 layout), e.g. a "
+        + "proxy written by 'repro prepare-data'"
+    case .emptyDataRoot(let kind):
+      return "--data '\(kind):' names no folder; write '\(kind):ROOT' with the dataset's folder, "
+        + "e.g. '\(kind):\(TrainExperimentError.exampleRoot(kind))'"
     case .builderNeedsWidth(let model):
       return "model '\(model)' is a width-scaled builder; pass --width (e.g. --width 0.35)"
     case .tooFewSamples(let split, let samples, let batch):
       return "'\(split)' has \(samples) images, fewer than one batch of \(batch); lower "
         + "--batch-size or add images"
+    case .emptySplit(let split, let fix):
+      return "'\(split)' selects no samples; \(fix)"
     case .noCheckpoint(let path):
       return "--resume was given but '\(path)' does not exist; run without --resume first"
+    }
+  }
+}
+
+extension TrainExperimentError {
+  /// An example folder for `--data KIND:ROOT` (the cache `repro prepare-data` fills).
+  static func exampleRoot(_ kind: String) -> String {
+    switch kind {
+    case "vww": return "~/.cache/mcunet-repro/vww-proxy-default"
+    case "speech": return "~/.cache/mcunet-repro/speech-commands-proxy-default"
+    default: return "~/.cache/mcunet-repro/imagenet-proxy-default"
     }
   }
 }
@@ -140,7 +161,10 @@ public enum TrainExperimentError: Error, Equatable, CustomStringConvertible {
 public struct TrainRunResult: Sendable {
   public var run: String
   public var modelID: String
+  /// The input side of square image data; for other inputs (speech MFCC) the height.
   public var resolution: Int
+  /// The input of one sample, `[H, W, C]`.
+  public var inputShape: [Int]
   public var history: [EpochRecord]
   public var macs: Int
   public var params: Int
@@ -151,6 +175,9 @@ public struct TrainRunResult: Sendable {
 
   /// Top-1 on the validation split after the last epoch, in [0, 1].
   public var finalTop1: Double { history.last?.validationTop1 ?? .nan }
+
+  /// `r<side>` for square RGB input, else `in<H>x<W>x<C>` (run names and chart titles).
+  public var inputTag: String { inputTagOf(inputShape, resolution: resolution) }
 }
 
 /// `repro train`: trains (or resumes) one run and writes its folder.
@@ -163,9 +190,15 @@ public func runTraining(
   let probe = try config.netConfig(classes: config.classes ?? 10)
   let resolution = config.resolution ?? probe.config.resolution ?? 224
   var data = try config.openData(resolution: resolution)
-  let (netConfig, modelID) = try config.netConfig(classes: data.classes)
+  let resolved = try config.netConfig(classes: data.classes)
+  var netConfig = resolved.config
+  let modelID = resolved.id
+  let graph = try trainGraph(&netConfig, inputShape: data.inputShape)
+  let inputShape = data.inputShape.dims
+  let side = inputShape[0]  // == resolution for images
+  let inputTag = inputTagOf(inputShape, resolution: side)
   let runName =
-    run ?? "\(modelID)-r\(resolution)-\(TrainDataSpec.tagOf(config.data))-s\(config.seed)"
+    run ?? "\(modelID)-\(inputTag)-\(TrainDataSpec.tagOf(config.data))-s\(config.seed)"
   let directory = "\(out)/train/\(runName)"
   try ensureDirectory(directory)
   let checkpointPath = "\(directory)/checkpoint.bin"
@@ -173,8 +206,11 @@ public func runTraining(
   // The model goes straight into the trainer: a second reference would make the first step
   // copy every activation buffer (copy-on-write).
   func makeModel() throws -> GraphModel {
-    try GraphModel(
-      config: netConfig, resolution: resolution, seed: config.seed,
+    let bn = netConfig.bn ?? BatchNormSettings()
+    return try GraphModel(
+      graph: graph,
+      configuration: GraphModel.Configuration(
+        batchNormEpsilon: Float(bn.eps), batchNormMomentum: Float(bn.momentum), seed: config.seed),
       batchCapacity: config.batchSize)
   }
   var trainer: Trainer
@@ -221,13 +257,40 @@ public func runTraining(
     }
   }
   var result = TrainRunResult(
-    run: runName, modelID: modelID, resolution: resolution, history: trainer.state.history,
+    run: runName, modelID: modelID, resolution: side, inputShape: inputShape,
+    history: trainer.state.history,
     macs: trainer.model.graph.macs, params: trainer.model.graph.params, dataset: data.summary,
     blasCore: BLAS.coreName, directory: directory, files: [checkpointPath])
   result.files += try writeTrainOutputs(
     result, trainer: trainer, netConfig: netConfig, config: config, profile: profile,
     provenance: provenance)
   return result
+}
+
+/// The graph `repro train` trains: `config` lowered at the data's input `[H, W, C]`.
+///
+/// Square RGB input is `NetConfig.makeGraph(resolution:)` as before. Otherwise (Speech Commands'
+/// MFCC [49, 10, 1]) the first conv of `config` is set to C input channels, the config is
+/// lowered at H×H, and its ops are re-added behind an H×W×C input, which re-infers every shape
+/// (padding is k/2 on each side, so any H, W ≥ 1 lowers). Layers and parameter counts do not
+/// depend on H and W; activations and MACs do.
+func trainGraph(_ config: inout NetConfig, inputShape: Shape) throws -> Graph {
+  let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
+  config.firstConv.inChannels = c
+  let square = try config.makeGraph(resolution: h, inputChannels: c)
+  guard w != h else { return square }
+  var builder = GraphBuilder(name: square.name)
+  try builder.addInput(height: h, width: w, channels: c, name: square.input.name)
+  for node in square.nodes.dropFirst() {
+    _ = try builder.add(node.op, inputs: node.inputs, name: node.name)
+  }
+  return builder.graph
+}
+
+/// `r<resolution>` for `[r, r, 3]`, else `in<H>x<W>x<C>`.
+func inputTagOf(_ shape: [Int], resolution: Int) -> String {
+  shape == [resolution, resolution, 3]
+    ? "r\(resolution)" : "in" + shape.map(String.init).joined(separator: "x")
 }
 
 extension TrainDataSpec {

@@ -1,11 +1,23 @@
 // TrainData.swift
 // The datasets `repro train` can train on, as `Training.BatchSource`s: seeded synthetic data,
-// and any ImageNet-style folder (`<root>/train/<class>/*`, `<root>/val/<class>/*`) through
-// Datasets' loaders — real ImageNet, or the bundled proxies `repro prepare-data` writes in the
-// same layout (Fashion-MNIST as class folders). VWW and Speech Commands plug in the same way:
-// a `SampleSource` wrapped in `SampleBatchSource`.
+// any ImageNet-style folder (`<root>/train/<class>/*`, `<root>/val/<class>/*`), Visual Wake
+// Words person/non_person folders and Speech Commands v2 (12 classes, MFCC input), all through
+// Datasets' loaders, so real data and the bundled proxies `repro prepare-data` writes in the
+// same layouts read alike. Each is a `SampleSource` wrapped in `SampleBatchSource`.
+//
+//   --data               train split (augmentation)             validation split
+//   synthetic            seeded class patterns                   same generator, split 1
+//   imagefolder:ROOT     ROOT/train, RandomResizedCrop + flip    ROOT/val, resize + centre crop
+//   vww:ROOT             ROOT/train/{person,non_person},         ROOT/val/{…}, resize to r×r
+//                        RandomResizedCrop + flip                (MIT's VWW eval, no crop)
+//                        (ROOT/{person,non_person} without splits: a seeded stratified 90/10)
+//   speech:ROOT          files not in either list, time shift    validation_list.txt, no
+//                        ±100 ms + background noise              augmentation
+// Speech samples are MFCC [49, 10, 1], not r×r×3: the data dictates the input shape and the
+// network is lowered for it (`TrainData.inputShape`, `trainGraph` in Train.swift).
 
 import Datasets
+import Foundation
 import TensorModule
 import Training
 
@@ -15,15 +27,38 @@ public enum TrainDataSpec: Sendable, Hashable, CustomStringConvertible {
   case synthetic
   /// `imagefolder:ROOT`: ImageNet layout with `train` and `val` splits under ROOT.
   case imageFolder(root: String)
+  /// `vww:ROOT`: Visual Wake Words, `ROOT/{train,val}/{person,non_person}` (or the two class
+  /// folders directly under ROOT, split 90/10 here).
+  case visualWakeWords(root: String)
+  /// `speech:ROOT`: Speech Commands v2 layout (word folders, `validation_list.txt`,
+  /// `testing_list.txt`, `_background_noise_`), 12 classes, MFCC input [49, 10, 1].
+  case speechCommands(root: String)
 
-  /// Parses `synthetic` or `imagefolder:ROOT`.
+  /// The `KIND:ROOT` prefixes, in the order the help lists them.
+  static let rootKinds = ["imagefolder", "vww", "speech"]
+
+  /// Parses `synthetic`, `imagefolder:ROOT`, `vww:ROOT` or `speech:ROOT`.
+  ///
+  /// - Throws: `TrainExperimentError.badDataSpec` for an unknown kind, `.emptyDataRoot` for a
+  ///   known kind without a folder.
   public init(parsing text: String) throws {
     if text == "synthetic" {
       self = .synthetic
-    } else if text.hasPrefix("imagefolder:"), text.count > "imagefolder:".count {
-      self = .imageFolder(root: String(text.dropFirst("imagefolder:".count)))
-    } else {
+      return
+    }
+    guard let colon = text.firstIndex(of: ":") else {
       throw TrainExperimentError.badDataSpec(text)
+    }
+    let kind = String(text[..<colon])
+    let root = String(text[text.index(after: colon)...])
+    guard TrainDataSpec.rootKinds.contains(kind) else {
+      throw TrainExperimentError.badDataSpec(text)
+    }
+    guard !root.isEmpty else { throw TrainExperimentError.emptyDataRoot(kind: kind) }
+    switch kind {
+    case "imagefolder": self = .imageFolder(root: root)
+    case "vww": self = .visualWakeWords(root: root)
+    default: self = .speechCommands(root: root)
     }
   }
 
@@ -31,6 +66,8 @@ public enum TrainDataSpec: Sendable, Hashable, CustomStringConvertible {
     switch self {
     case .synthetic: return "synthetic"
     case .imageFolder(let root): return "imagefolder:\(root)"
+    case .visualWakeWords(let root): return "vww:\(root)"
+    case .speechCommands(let root): return "speech:\(root)"
     }
   }
 
@@ -38,7 +75,8 @@ public enum TrainDataSpec: Sendable, Hashable, CustomStringConvertible {
   var tag: String {
     switch self {
     case .synthetic: return "synthetic"
-    case .imageFolder(let root): return root.split(separator: "/").last.map(String.init) ?? "data"
+    case .imageFolder(let root), .visualWakeWords(let root), .speechCommands(let root):
+      return root.split(separator: "/").last.map(String.init) ?? "data"
     }
   }
 }
@@ -48,6 +86,8 @@ struct TrainData {
   var train: any BatchSource
   var validation: any BatchSource
   var classes: Int
+  /// The shape `[H, W, C]` of one sample: `[r, r, 3]` for images, `[49, 10, 1]` for speech.
+  var inputShape: Shape
   /// Name, split sizes and preprocessing, for the `dataset` attribute.
   var summary: String
 }
@@ -61,7 +101,7 @@ extension TrainRunConfig {
       .trainAugment(RandomResizedCrop(scale: minimum...1)), resolution: resolution)
   }
 
-  /// Opens the data of this run at input resolution `resolution`.
+  /// Opens the data of this run at input resolution `resolution` (images; speech ignores it).
   func openData(resolution: Int) throws -> TrainData {
     let spec = try TrainDataSpec(parsing: data)
     switch spec {
@@ -76,31 +116,121 @@ extension TrainRunConfig {
         sampleShape: shape, classes: classes, count: validationSamples, batchSize: batchSize,
         seed: seed, split: 1, shuffle: false, signal: signal)
       return TrainData(
-        train: train, validation: validation, classes: classes,
+        train: train, validation: validation, classes: classes, inputShape: shape,
         summary: "synthetic 4×4 class patterns × \(syntheticSignal) + N(0, 1) noise, "
           + "\(classes) classes, train \(trainSamples), val \(validationSamples), \(resolution)²")
     case .imageFolder(let root):
       let trainSet = try ImageFolderDataset(root: root, split: "train")
       let valSet = try ImageFolderDataset(root: root, split: "val")
-      let train = SampleBatchSource(
-        BatchIterator(
-          ImageSampleSource(trainSet, transform: trainTransform(resolution: resolution)),
-          batchSize: batchSize, shuffle: true, dropLast: true, seed: seed, threads: threads))
-      let validation = SampleBatchSource(
-        BatchIterator(
-          ImageSampleSource(valSet, transform: .imageNetEval(resolution: resolution)),
-          batchSize: batchSize, shuffle: false, seed: seed, threads: threads))
-      guard train.batchesPerEpoch > 0 else {
-        throw TrainExperimentError.tooFewSamples(
-          split: "\(root)/train", samples: trainSet.count, batchSize: batchSize)
-      }
+      let (train, validation) = try imageSources(
+        train: trainSet.samples, validation: valSet.samples, trainSplit: "\(root)/train",
+        eval: .imageNetEval(resolution: resolution), resolution: resolution)
       return TrainData(
         train: train, validation: validation, classes: trainSet.classes.count,
+        inputShape: [resolution, resolution, 3],
         summary: "image folder \(root): \(trainSet.classes.count) classes, train "
-          + "\(trainSet.count) (RandomResizedCrop scale ≥ \(minCropScale ?? 0.08) + flip), val \(valSet.count) (resize + centre "
-          + "crop), \(resolution)²")
+          + "\(trainSet.count) (RandomResizedCrop scale ≥ \(minCropScale ?? 0.08) + flip), val "
+          + "\(valSet.count) (resize + centre crop), \(resolution)²")
+    case .visualWakeWords(let root):
+      return try openVisualWakeWords(root: root, resolution: resolution)
+    case .speechCommands(let root):
+      return try openSpeechCommands(root: root)
     }
   }
+
+  /// Image files through the training augmentation and `eval`, as batch sources.
+  private func imageSources(
+    train: [LabeledFile], validation: [LabeledFile], trainSplit: String, eval: ImageTransform,
+    resolution: Int
+  ) throws -> (any BatchSource, any BatchSource) {
+    let trainSource = SampleBatchSource(
+      BatchIterator(
+        ImageSampleSource(files: train, transform: trainTransform(resolution: resolution)),
+        batchSize: batchSize, shuffle: true, dropLast: true, seed: seed, threads: threads))
+    let validationSource = SampleBatchSource(
+      BatchIterator(
+        ImageSampleSource(files: validation, transform: eval),
+        batchSize: batchSize, shuffle: false, seed: seed, threads: threads))
+    guard trainSource.batchesPerEpoch > 0 else {
+      throw TrainExperimentError.tooFewSamples(
+        split: trainSplit, samples: train.count, batchSize: batchSize)
+    }
+    return (trainSource, validationSource)
+  }
+
+  /// VWW: `ROOT/train` and `ROOT/val` when both exist, else `ROOT`'s two class folders split
+  /// 90/10 per class with the run's seed. Eval resizes to r×r (MIT's VWW eval: no crop).
+  private func openVisualWakeWords(root: String, resolution: Int) throws -> TrainData {
+    let trainFiles: [LabeledFile]
+    let validationFiles: [LabeledFile]
+    let layout: String
+    if isDirectory("\(root)/train") || isDirectory("\(root)/val") {
+      trainFiles = try VisualWakeWordsDataset(directory: "\(root)/train").samples
+      validationFiles = try VisualWakeWordsDataset(directory: "\(root)/val").samples
+      layout = "train/ and val/"
+    } else {
+      let all = try VisualWakeWordsDataset(directory: root)
+      let (trainIndices, validationIndices) = all.stratifiedSplit(
+        validationFraction: 0.1, seed: seed)
+      trainFiles = trainIndices.map { all.samples[$0] }
+      validationFiles = validationIndices.map { all.samples[$0] }
+      layout = "one folder, seeded stratified 90/10 split"
+    }
+    let (train, validation) = try imageSources(
+      train: trainFiles, validation: validationFiles, trainSplit: "\(root)/train",
+      eval: .visualWakeWordsEval(resolution: resolution), resolution: resolution)
+    let persons = { (files: [LabeledFile]) in files.filter { $0.label == 1 }.count }
+    return TrainData(
+      train: train, validation: validation, classes: VisualWakeWordsDataset.classes.count,
+      inputShape: [resolution, resolution, 3],
+      summary: "Visual Wake Words \(root) (\(layout)): 2 classes (non_person, person), train "
+        + "\(trainFiles.count) (\(persons(trainFiles)) person; RandomResizedCrop scale ≥ "
+        + "\(minCropScale ?? 0.08) + flip), val \(validationFiles.count) "
+        + "(\(persons(validationFiles)) person; resize to \(resolution)², no crop), \(resolution)²")
+  }
+
+  /// Speech Commands v2, 12 classes: training = files in neither list, with TensorFlow's
+  /// time shift + background noise; validation = `validation_list.txt`, no augmentation.
+  /// The test list is left for the final evaluation.
+  private func openSpeechCommands(root: String) throws -> TrainData {
+    let trainSet = try SpeechCommandsDataset(root: root, split: .training)
+    let valSet = try SpeechCommandsDataset(root: root, split: .validation)
+    guard valSet.count > 0 else {
+      throw TrainExperimentError.emptySplit(
+        split: "\(root)/validation_list.txt",
+        fix: "list at least one keyword clip in it (paths relative to ROOT, e.g. yes/x.wav)")
+    }
+    let trainSource = SpeechSampleSource(trainSet, augmentation: .training)
+    let train = SampleBatchSource(
+      BatchIterator(
+        trainSource, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed,
+        threads: threads))
+    let validation = SampleBatchSource(
+      BatchIterator(
+        SpeechSampleSource(valSet, augmentation: .none), batchSize: batchSize, shuffle: false,
+        seed: seed, threads: threads))
+    guard train.batchesPerEpoch > 0 else {
+      throw TrainExperimentError.tooFewSamples(
+        split: "\(root) (training split)", samples: trainSet.count, batchSize: batchSize)
+    }
+    let shape = trainSource.sampleShape
+    let noise = trainSet.backgroundNoise.count
+    return TrainData(
+      train: train, validation: validation, classes: SpeechCommandsDataset.labels.count,
+      inputShape: shape,
+      summary: "Speech Commands v2 \(root): 12 classes (_silence_, _unknown_, 10 keywords), "
+        + "train \(trainSet.count) (files in neither list; time shift ±100 ms + background noise "
+        + "from \(noise) recordings, p 0.8, volume ≤ 0.1), val \(valSet.count) "
+        + "(validation_list.txt, no augmentation), MFCC \(shape.dims.map(String.init).joined(separator: "×")) "
+        + "(--resolution does not apply)")
+  }
+}
+
+/// Whether `path` is an existing directory.
+private func isDirectory(_ path: String) -> Bool {
+  var directory: ObjCBool = false
+  return FileManager.default.fileExists(atPath: path, isDirectory: &directory)
+    && directory.boolValue
 }
 
 /// A Datasets `BatchIterator` as a Training `BatchSource`: the batch order of an epoch is

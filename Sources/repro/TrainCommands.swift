@@ -53,7 +53,11 @@ struct TrainCommand: ParsableCommand {
   var resolution: Int?
   @Option(help: "Output classes (default: the dataset's).")
   var classes: Int?
-  @Option(help: "synthetic | imagefolder:ROOT (ROOT/train/<class>/, ROOT/val/<class>/).")
+  @Option(
+    help: ArgumentHelp(
+      "synthetic | imagefolder:ROOT (ROOT/train/<class>/, ROOT/val/<class>/) | vww:ROOT "
+        + "(ROOT/{train,val}/{person,non_person}/) | speech:ROOT (Speech Commands v2; MFCC "
+        + "49×10×1 input, --resolution does not apply)."))
   var data: String?
   @Option(help: "Epochs.") var epochs: Int?
   @Option(help: "Batch size.") var batchSize: Int?

@@ -117,7 +117,7 @@ import _TestSupport
     }
     #expect(
       "\(TrainExperimentError.badDataSpec("imagenet"))".hasPrefix(
-        "unknown --data 'imagenet'; use 'synthetic' or 'imagefolder:ROOT'"))
+        "unknown --data 'imagenet'; use 'synthetic', 'imagefolder:ROOT'"))
     config = Self.smokeConfig()
     config.model = "mbv2"
     #expect(throws: TrainExperimentError.builderNeedsWidth("mbv2")) {

@@ -87,13 +87,15 @@ let package = Package(
     .testTarget(
       name: "RunnerTests",
       dependencies: [
-        "Runner", "CodeGen", "ModelIR", "Quantization", "MemoryPlanner", "TensorModule",
+        "Runner", "CodeGen", "Kernels", "ModelIR", "Quantization", "MemoryPlanner", "TensorModule",
         "_TestSupport",
       ]),
     .testTarget(
       name: "DatasetsTests", dependencies: ["Datasets", "TensorModule", "Runner", "_TestSupport"]),
     .testTarget(
       name: "ExperimentsTests",
-      dependencies: ["Experiments", "ReproIO", "ModelIR", "Training", "_TestSupport"]),
+      dependencies: [
+        "Experiments", "ReproIO", "ModelIR", "Training", "Runner", "_TestSupport",
+      ]),
   ]
 )

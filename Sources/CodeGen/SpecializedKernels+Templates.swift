@@ -36,31 +36,106 @@ extension SpecializedKernels {
 
     """
 
-  /// The output step of the folded-bias conv kernels.
-  static let outputHelper = """
-    // Output channel oc of a folded-bias kernel: acc + b'[oc] saturated (as mcu_add_bias),
-    // requantized, offset and clamped exactly as the generic kernels do.
-    static inline int8_t folded_output(int32_t acc, int32_t oc, const int32_t *bias,
-                                       const mcu_per_channel_quant *quant,
-                                       const mcu_conv_params *params) {
-      return mcu_requantize_clamp(mcu_sat32((int64_t)acc + bias[oc]), quant->multiplier[oc],
-                                  quant->shift[oc], params->rounding, params->output_offset,
-                                  params->activation_min, params->activation_max);
+  /// `pad_channel` for the stride-2 kernels: each padded row stored as its even columns, then
+  /// its odd columns (`(padded_w + 1) / 2` of them), so that the taps of consecutive outputs,
+  /// two columns apart in the image, are adjacent in the plane.
+  static let padChannelSplitHelper = """
+    // pad_channel for the stride-2 kernels: each padded row is stored as its even columns, then
+    // its odd columns, so the taps of consecutive outputs (two image columns apart) are adjacent.
+    static void pad_channel_split(const mcu_conv_params *params, const mcu_dims *input_dims,
+                                  const int8_t *image, int32_t c, int8_t *plane) {
+      const int32_t in_h = input_dims->h;
+      const int32_t in_w = input_dims->w;
+      const int32_t channels = input_dims->c;
+      const int32_t pad_left = params->pad_left;
+      const int32_t padded_h = in_h + params->pad_top + params->pad_bottom;
+      const int32_t padded_w = in_w + pad_left + params->pad_right;
+      const int32_t half = (padded_w + 1) / 2;
+      const int8_t pad_value = (int8_t)(-params->input_offset);
+      for (int32_t y = 0; y < padded_h; ++y) {
+        int8_t *row = plane + y * padded_w;
+        const int32_t iy = y - params->pad_top;
+        if (iy < 0 || iy >= in_h) {
+          for (int32_t x = 0; x < padded_w; ++x) row[x] = pad_value;
+          continue;
+        }
+        const int8_t *src = image + iy * in_w * channels + c;
+        for (int32_t x = 0; x < padded_w; ++x) {
+          const int32_t ix = x - pad_left;
+          row[(x & 1) * half + (x >> 1)] = ix >= 0 && ix < in_w ? src[ix * channels] : pad_value;
+        }
+      }
     }
 
     """
 
-  /// In-place depthwise k×k, stride s (TinyEngine's depthwise template, CHW per channel).
+  /// The output step of the folded-bias conv kernels.
+  static let outputHelper = """
+    // The requantization constants of one call, copied out of the argument structs once: a
+    // store through an int8_t pointer may alias anything, so fields read through pointers
+    // would be reloaded after every output byte; a local struct stays in registers.
+    typedef struct {
+      const int32_t *bias;
+      const int32_t *multiplier;
+      const int32_t *shift;
+      mcu_rounding rounding;
+      int32_t offset;
+      int32_t min;
+      int32_t max;
+    } requant_args;
+
+    static inline requant_args requant_args_of(const int32_t *bias,
+                                               const mcu_per_channel_quant *quant,
+                                               const mcu_conv_params *params) {
+      const requant_args r = {bias, quant->multiplier, quant->shift, params->rounding,
+                              params->output_offset, params->activation_min,
+                              params->activation_max};
+      return r;
+    }
+
+    // Output channel oc of a folded-bias kernel: acc + b'[oc] saturated (as mcu_add_bias),
+    // requantized, offset and clamped exactly as the generic kernels do.
+    static inline int8_t folded_output(int32_t acc, int32_t oc, requant_args r) {
+      return mcu_requantize_clamp_fused(mcu_sat32((int64_t)acc + r.bias[oc]), r.multiplier[oc],
+                                        r.shift[oc], r.rounding, r.offset, r.min, r.max);
+    }
+
+    """
+
+  /// Columns of one vectorised block of the depthwise row loop: a constant trip count is what
+  /// gcc's -O2 vectoriser ("very cheap" cost model) needs.
+  static let depthwiseBlock = 16
+
+  /// In-place depthwise k×k, stride s (TinyEngine's depthwise template, CHW per channel): each
+  /// channel is copied into the padded plane (deinterleaved into even and odd columns for
+  /// stride 2, so every tap reads contiguous bytes), then each output row is computed in blocks
+  /// of `depthwiseBlock` columns, one constant-length loop per tap (int16 products, exact since
+  /// |w·x| ≤ 127·128), and a scalar tail.
   static func depthwiseBody(_ spec: KernelSpec) -> String {
     let k = spec.kernelH ?? 1
     let s = spec.stride ?? 1
+    let block = depthwiseBlock
     let rows = (0..<k).map { ky in
       ky == 0
-        ? "        const int8_t *x0 = scratch + oy * \(s) * padded_w;\n"
-        : "        const int8_t *x\(ky) = x\(ky - 1) + padded_w;\n"
+        ? "        const int8_t *r0 = scratch + oy * \(s) * padded_w;\n"
+        : "        const int8_t *r\(ky) = r\(ky - 1) + padded_w;\n"
     }.joined()
-    let advance = (0..<k).map { "x\($0) += \(s)" }.joined(separator: ", ")
-    let taps = (0..<k).map { ky in (0..<k).map { kx in "w[\(ky * k + kx)] * x\(ky)[\(kx)]" } }
+    /// The plane column of tap kx for output column `x` (a C expression).
+    func column(_ kx: Int, _ x: String) -> String {
+      let offset = s == 2 ? kx / 2 : kx
+      let base = s == 2 && kx % 2 == 1 ? "half + \(x)" : x
+      return offset == 0 ? base : "\(base) + \(offset)"
+    }
+    let blockTaps = (0..<k).flatMap { ky in
+      (0..<k).map { kx in
+        "            for (int32_t j = 0; j < \(block); ++j) "
+          + "acc[j] += (int16_t)(w[\(ky * k + kx)] * r\(ky)[\(column(kx, "ox + j"))]);\n"
+      }
+    }.joined()
+    let tailTaps = (0..<k).map { ky in
+      (0..<k).map { kx in "w[\(ky * k + kx)] * r\(ky)[\(column(kx, "ox"))]" }
+    }
+    let pad = s == 2 ? "pad_channel_split" : "pad_channel"
     return """
         (void)filter_dims;
         const int32_t in_h = input_dims->h;
@@ -69,29 +144,49 @@ extension SpecializedKernels {
         const int32_t out_h = output_dims->h;
         const int32_t out_w = output_dims->w;
         const int32_t padded_w = in_w + params->pad_left + params->pad_right;
-        for (int32_t n = 0; n < input_dims->n; ++n) {
-          const int8_t *image = data + n * in_h * in_w * channels;
-          // Output slots of channel c only ever hold channel c of consumed input pixels.
-          int8_t *out_image = data + n * out_h * out_w * channels;
-          for (int32_t c = 0; c < channels; ++c) {
-            pad_channel(params, input_dims, image, c, scratch);
-            int32_t w[\(k * k)];
-            for (int32_t t = 0; t < \(k * k); ++t) w[t] = filter[t * channels + c];
-            const int32_t b = bias[c];
-            const int32_t multiplier = quant->multiplier[c];
-            const int32_t shift = quant->shift[c];
-            for (int32_t oy = 0; oy < out_h; ++oy) {
+        // Copied once: stores through int8_t pointers would force reloads of params fields.
+        const mcu_rounding rounding = params->rounding;
+        const int32_t out_offset = params->output_offset;
+        const int32_t act_min = params->activation_min;
+        const int32_t act_max = params->activation_max;
 
-      """ + rows + """
-                int8_t *out = out_image + oy * out_w * channels + c;
-                for (int32_t ox = 0; ox < out_w; ++ox, \(advance)) {
-                  // acc is int32: \(k * k) taps of |w*x| <= 127*128 (input offset in the bias).
-                  int32_t acc = 0;
+      """
+        + (s == 2 ? "  const int32_t half = (padded_w + 1) / 2;  // even columns, then odd\n" : "")
+          + """
+            for (int32_t n = 0; n < input_dims->n; ++n) {
+              const int8_t *image = data + n * in_h * in_w * channels;
+              // Output slots of channel c only ever hold channel c of consumed input pixels.
+              int8_t *out_image = data + n * out_h * out_w * channels;
+              for (int32_t c = 0; c < channels; ++c) {
+                \(pad)(params, input_dims, image, c, scratch);
+                int16_t w[\(k * k)];
+                for (int32_t t = 0; t < \(k * k); ++t) w[t] = filter[t * channels + c];
+                const int32_t b = bias[c];
+                const int32_t multiplier = quant->multiplier[c];
+                const int32_t shift = quant->shift[c];
+                for (int32_t oy = 0; oy < out_h; ++oy) {
 
-        """ + accumulate(taps, indent: 10) + """
-                    out[ox * channels] = mcu_requantize_clamp(
-                        mcu_sat32((int64_t)acc + b), multiplier, shift, params->rounding,
-                        params->output_offset, params->activation_min, params->activation_max);
+          """ + rows + """
+                  int8_t *out = out_image + oy * out_w * channels + c;
+                  int32_t ox = 0;
+                  for (; ox + \(block) <= out_w; ox += \(block)) {
+                    // acc is int32: \(k * k) taps of |w*x| <= 127*128 (input offset in the bias).
+                    int32_t acc[\(block)] = {0};
+
+          """ + blockTaps + """
+                    for (int32_t j = 0; j < \(block); ++j) {
+                      out[(ox + j) * channels] = mcu_requantize_clamp_fused(
+                          mcu_sat32((int64_t)acc[j] + b), multiplier, shift, rounding, out_offset,
+                          act_min, act_max);
+                    }
+                  }
+                  for (; ox < out_w; ++ox) {
+                    int32_t acc = 0;
+
+          """ + accumulate(tailTaps, indent: 10) + """
+                    out[ox * channels] = mcu_requantize_clamp_fused(
+                        mcu_sat32((int64_t)acc + b), multiplier, shift, rounding, out_offset,
+                        act_min, act_max);
                   }
                 }
               }
@@ -101,30 +196,142 @@ extension SpecializedKernels {
           """
   }
 
-  /// `acc += a + b + …;` lines, one kernel row per line (split in two past five taps).
+  /// `acc += a + b + …;` lines, one kernel row per statement, wrapped to fit 100 columns.
   private static func accumulate(_ rows: [[String]], indent: Int) -> String {
     let pad = String(repeating: " ", count: indent)
-    return rows.map { row in
-      let width = row.count > 5 ? (row.count + 1) / 2 : row.count
-      return stride(from: 0, to: row.count, by: width).map { start in
-        pad + "acc += " + row[start..<min(start + width, row.count)].joined(separator: " + ")
-          + ";\n"
-      }.joined()
+    var out = ""
+    for row in rows {
+      var line = pad + "acc += "
+      var first = true
+      for term in row {
+        let piece = (first ? "" : " + ") + term
+        if !first && line.utf8.count + piece.utf8.count + 1 > CText.columns {
+          out += line + ";\n"
+          line = pad + "acc += " + term
+        } else {
+          line += piece
+        }
+        first = false
+      }
+      out += line + ";\n"
+    }
+    return out
+  }
+
+  /// Folded-bias pointwise conv. A fixed cIn splits every dot product into a multiple-of-16
+  /// part and a remainder, both constant trip counts, which gcc's -O2 vectoriser turns into
+  /// SIMD code; 2 pixels × 2 output channels per inner loop from cIn = 16 on (each loaded byte
+  /// serves two MACs), one dot product per output below. A run-time cIn keeps scalar 2 × 2 loops.
+  static func pointwiseBody(_ spec: KernelSpec) -> String {
+    guard let cIn = spec.inputChannels else {
+      return """
+          (void)filter_dims;
+          const int32_t pixels = output_dims->n * output_dims->h * output_dims->w;
+          const int32_t c_in = input_dims->c;
+          const int32_t c_out = output_dims->c;
+          const requant_args r = requant_args_of(bias, quant, params);
+
+        """ + pointwiseLoops
+    }
+    return """
+        (void)filter_dims;
+      \(cIn < 16 ? "  (void)input_dims;\n" : "")\
+        const int32_t pixels = output_dims->n * output_dims->h * output_dims->w;
+        const int32_t c_out = output_dims->c;
+        const requant_args r = requant_args_of(bias, quant, params);
+
+      """ + (cIn < 16 ? pointwiseDotLoops(cIn) : pointwiseBlockedLoops(cIn))
+  }
+
+  /// `for` loops over i in [0, cIn) with constant bounds: [0, 16⌊cIn/16⌋) and the remainder.
+  private static func channelLoops(_ cIn: Int, indent: Int, body: String) -> String {
+    let pad = String(repeating: " ", count: indent)
+    let main = cIn & ~15
+    var ranges: [(Int, Int)] = []
+    if main > 0 { ranges.append((0, main)) }
+    if main < cIn { ranges.append((main, cIn)) }
+    return ranges.map { lo, hi in
+      pad + "for (int32_t i = \(lo); i < \(hi); ++i) {\n"
+        + body.split(separator: "\n").map { pad + "  " + $0 + "\n" }.joined() + pad + "}\n"
     }.joined()
   }
 
-  /// Folded-bias pointwise conv, 2 pixels × 2 output channels per inner loop; a fixed cIn
-  /// becomes a constant trip count.
-  static func pointwiseBody(_ spec: KernelSpec) -> String {
-    let cIn = spec.inputChannels.map { "\($0);  // fixed by the specialization" }
-    return """
-        (void)filter_dims;
-      \(cIn == nil ? "" : "  (void)input_dims;\n")\
-        const int32_t pixels = output_dims->n * output_dims->h * output_dims->w;
-        const int32_t c_in = \(cIn ?? "input_dims->c;")
-        const int32_t c_out = output_dims->c;
+  private static func pointwiseDotLoops(_ cIn: Int) -> String {
+    """
+      // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias).
+      for (int32_t p = 0; p < pixels; ++p) {
+        const int8_t *x = input + p * \(cIn);
+        int8_t *out = output + p * c_out;
+        const int8_t *w = filter;
+        for (int32_t oc = 0; oc < c_out; ++oc, w += \(cIn)) {
+          int32_t acc = 0;
 
-      """ + pointwiseLoops
+    """ + channelLoops(cIn, indent: 6, body: "acc += (int32_t)w[i] * x[i];") + """
+            out[oc] = folded_output(acc, oc, r);
+          }
+        }
+        return MCU_OK;
+
+      """
+  }
+
+  private static func pointwiseBlockedLoops(_ cIn: Int) -> String {
+    let four = """
+      const int32_t xa = x0[i];
+      const int32_t xb = x1[i];
+      const int32_t wa = w0[i];
+      const int32_t wb = w1[i];
+      a00 += wa * xa;
+      a01 += wb * xa;
+      a10 += wa * xb;
+      a11 += wb * xb;
+      """
+    return """
+      // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias).
+      const int32_t c_in = input_dims->c;  // == \(cIn); a run-time bound keeps the tails scalar
+      int32_t p = 0;
+      for (; p + 1 < pixels; p += 2) {
+        const int8_t *x0 = input + p * \(cIn);
+        const int8_t *x1 = x0 + \(cIn);
+        int8_t *out0 = output + p * c_out;
+        int8_t *out1 = out0 + c_out;
+        int32_t oc = 0;
+        for (; oc + 1 < c_out; oc += 2) {
+          const int8_t *w0 = filter + oc * \(cIn);
+          const int8_t *w1 = w0 + \(cIn);
+          int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+
+      """ + channelLoops(cIn, indent: 6, body: four) + """
+              out0[oc] = folded_output(a00, oc, r);
+              out0[oc + 1] = folded_output(a01, oc + 1, r);
+              out1[oc] = folded_output(a10, oc, r);
+              out1[oc + 1] = folded_output(a11, oc + 1, r);
+            }
+            // The tails (an odd channel or pixel count) run rarely: scalar loops, little code.
+            for (; oc < c_out; ++oc) {
+              const int8_t *w = filter + oc * \(cIn);
+              int32_t a0 = 0, a1 = 0;
+              for (int32_t i = 0; i < c_in; ++i) {
+                a0 += (int32_t)w[i] * x0[i];
+                a1 += (int32_t)w[i] * x1[i];
+              }
+              out0[oc] = folded_output(a0, oc, r);
+              out1[oc] = folded_output(a1, oc, r);
+            }
+          }
+          for (; p < pixels; ++p) {
+            const int8_t *x0 = input + p * \(cIn);
+            int8_t *out = output + p * c_out;
+            for (int32_t oc = 0; oc < c_out; ++oc) {
+              const int8_t *w = filter + oc * \(cIn);
+              int32_t a0 = 0;
+              for (int32_t i = 0; i < c_in; ++i) a0 += (int32_t)w[i] * x0[i];
+              out[oc] = folded_output(a0, oc, r);
+            }
+          }
+          return MCU_OK;
+
+        """
   }
 
   private static let pointwiseLoops = """
@@ -150,10 +357,10 @@ extension SpecializedKernels {
             a10 += wa * xb;
             a11 += wb * xb;
           }
-          out0[oc] = folded_output(a00, oc, bias, quant, params);
-          out0[oc + 1] = folded_output(a01, oc + 1, bias, quant, params);
-          out1[oc] = folded_output(a10, oc, bias, quant, params);
-          out1[oc + 1] = folded_output(a11, oc + 1, bias, quant, params);
+          out0[oc] = folded_output(a00, oc, r);
+          out0[oc + 1] = folded_output(a01, oc + 1, r);
+          out1[oc] = folded_output(a10, oc, r);
+          out1[oc + 1] = folded_output(a11, oc + 1, r);
         }
         for (; oc < c_out; ++oc) {
           const int8_t *w = filter + oc * c_in;
@@ -162,8 +369,8 @@ extension SpecializedKernels {
             a0 += (int32_t)w[i] * x0[i];
             a1 += (int32_t)w[i] * x1[i];
           }
-          out0[oc] = folded_output(a0, oc, bias, quant, params);
-          out1[oc] = folded_output(a1, oc, bias, quant, params);
+          out0[oc] = folded_output(a0, oc, r);
+          out1[oc] = folded_output(a1, oc, r);
         }
       }
       for (; p < pixels; ++p) {
@@ -173,7 +380,7 @@ extension SpecializedKernels {
           const int8_t *w = filter + oc * c_in;
           int32_t acc = 0;
           for (int32_t i = 0; i < c_in; ++i) acc += (int32_t)w[i] * x[i];
-          out[oc] = folded_output(acc, oc, bias, quant, params);
+          out[oc] = folded_output(acc, oc, r);
         }
       }
       return MCU_OK;
@@ -195,6 +402,7 @@ extension SpecializedKernels {
         const int32_t out_h = output_dims->h;
         const int32_t out_w = output_dims->w;
         const int32_t c_out = output_dims->c;
+        const requant_args r = requant_args_of(bias, quant, params);
         // input_offset lies in [-127, 128], so zp_in fits int8.
         const int8_t pad_value = (int8_t)(-params->input_offset);
         for (int32_t n = 0; n < input_dims->n; ++n) {
@@ -217,14 +425,15 @@ extension SpecializedKernels {
               for (int32_t oc = 0; oc < c_out; ++oc, w += \(taps)) {
                 // acc is int32: \(taps) taps of |w*x| <= 127*128 (input offset in the bias).
                 int32_t acc = 0;
-                for (int32_t t = 0; t < \(taps); ++t) acc += (int32_t)w[t] * scratch[t];
-                out[oc] = folded_output(acc, oc, bias, quant, params);
+
+      """ + channelLoops(taps, indent: 12, body: "acc += (int32_t)w[i] * scratch[i];") + """
+                  out[oc] = folded_output(acc, oc, r);
+                }
               }
             }
           }
-        }
-        return MCU_OK;
+          return MCU_OK;
 
-      """
+        """
   }
 }

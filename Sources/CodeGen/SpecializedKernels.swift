@@ -51,7 +51,9 @@ enum SpecializedKernels {
       """)
     out += "#include \"mcu_specialized.h\"\n"
     let ops = Set(specs.map(\.op))
-    if ops.contains(.depthwiseConv2d) { out += "\n" + padChannelHelper }
+    let depthwiseStrides = Set(specs.filter { $0.op == .depthwiseConv2d }.map { $0.stride ?? 1 })
+    if depthwiseStrides.contains(where: { $0 != 2 }) { out += "\n" + padChannelHelper }
+    if depthwiseStrides.contains(2) { out += "\n" + padChannelSplitHelper }
     if ops.contains(.conv2d) || ops.contains(.pointwiseConv2d) { out += "\n" + outputHelper }
     for spec in specs {
       out += "\n" + prototype(spec) + " {\n" + body(spec) + "}\n"
@@ -67,9 +69,12 @@ enum SpecializedKernels {
       return "In-place depthwise \(k)x\(k), stride \(spec.stride ?? 1), any padding; scratch: "
         + "one padded channel plane."
     case .pointwiseConv2d:
-      let channels = spec.inputChannels.map { ", \($0) input channels" } ?? ""
-      return "Pointwise (1x1, stride 1) convolution\(channels), 2 pixels x 2 output channels "
-        + "per inner loop."
+      guard let c = spec.inputChannels else {
+        return "Pointwise (1x1, stride 1) convolution, 2 pixels x 2 output channels per loop."
+      }
+      return "Pointwise (1x1, stride 1) convolution on \(c) input channels: constant trip "
+        + "counts\n(vectorised at -O2), "
+        + (c < 16 ? "one dot product per output." : "2 pixels x 2 output channels per loop.")
     default:
       let k = spec.kernelH ?? 0
       return "Convolution \(k)x\(k), stride \(spec.stride ?? 1), padding \(spec.padding ?? 0), "

@@ -12,13 +12,12 @@ public struct KernelSelectionOptions: Hashable, Sendable, Codable {
   /// measured and checked against).
   public var specialize: Bool
   /// Input-channel counts whose pointwise layers get a kernel with cIn fixed at compile time
-  /// (`mcu_pwconv_s8_cin<c>`); others use `mcu_pwconv_s8` with a run-time cIn.
-  public var pointwiseChannels: Set<Int>
+  /// (`mcu_pwconv_s8_cin<c>`); others use `mcu_pwconv_s8` with a run-time cIn. `nil` (the
+  /// default) fixes every count the model has, as TinyEngine's code generator does per layer.
+  public var pointwiseChannels: Set<Int>?
 
-  /// Creates options; specializations are on by default, with TinyEngine's fixed-cIn set.
-  public init(
-    specialize: Bool = true, pointwiseChannels: Set<Int> = KernelCatalog.pointwiseChannels
-  ) {
+  /// Creates options; specializations are on by default, with every pointwise cIn fixed.
+  public init(specialize: Bool = true, pointwiseChannels: Set<Int>? = nil) {
     self.specialize = specialize
     self.pointwiseChannels = pointwiseChannels
   }
@@ -56,11 +55,10 @@ public enum KernelCatalog {
     }
   }
 
-  /// Input-channel counts with a fixed-cIn pointwise kernel by default: TinyEngine's
-  /// `convolve_1x1_s8_ch8/16/24/48`. A constant trip count lets the compiler vectorize the
-  /// dot products even at -O2. Measured on mcunet-in0 (gcc 12 -O2, x86-64, callgrind): fixing
-  /// every cIn of the model (16 kernels) cuts instructions 22 % but adds 73 KB of code, so only
-  /// these common widths are fixed by default; pass more in `KernelSelectionOptions`.
+  /// TinyEngine's fixed-cIn pointwise kernels (`convolve_1x1_s8_ch8/16/24/48`), for
+  /// `KernelSelectionOptions(pointwiseChannels:)`. Our default fixes every cIn of the model
+  /// instead: a constant trip count lets gcc's -O2 vectoriser turn the dot products into SIMD
+  /// code (measured with `repro engine`, README: the "+ fixed channel counts" step).
   public static let pointwiseChannels: Set<Int> = [8, 16, 24, 48]
 
   /// Regular convolutions with a specialization: the first layer of every MCUNet model.
@@ -107,7 +105,8 @@ extension Graph {
       guard specialize else { return .generic(.pointwiseConv2d) }
       let cIn = nodes[node.inputs[0]].outputShape[3]
       return .specialized(
-        .pointwiseConv2d, inputChannels: options.pointwiseChannels.contains(cIn) ? cIn : nil)
+        .pointwiseConv2d,
+        inputChannels: options.pointwiseChannels.map { $0.contains(cIn) } ?? true ? cIn : nil)
     case .conv2d(let a):
       let cIn = nodes[node.inputs[0]].outputShape[3]
       return specialize ? convSpecialization(a, inputChannels: cIn) : .generic(.conv2d)

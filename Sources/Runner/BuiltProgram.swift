@@ -93,6 +93,35 @@ public struct BuiltProgram: Sendable {
     }
   }
 
+  /// Instructions executed by `function` and everything it calls during one run on `input`,
+  /// counted by `valgrind --tool=callgrind --toggle-collect=<function>` (exact and repeatable
+  /// on a noisy machine, unlike time). Pass the function that does one inference
+  /// (`<name>_invoke`, or `mcu_interp_invoke` to leave the interpreter's one-time set-up out).
+  ///
+  /// - Throws: `RunnerError.executableNotFound` when valgrind is not installed, the errors of
+  ///   a failing run, or `.unparsableOutput` when valgrind prints no `Collected` line.
+  public func instructionCount(input: [Int8], function: String) throws -> Int {
+    let bytes = input.map { UInt8(bitPattern: $0) }
+    let out = try runner.run(
+      "valgrind",
+      [
+        "--tool=callgrind", "--callgrind-out-file=\(directory)/callgrind.out",
+        "--toggle-collect=\(function)", executable,
+      ], input: bytes, timeout: options.timeout * 20)
+    return try Self.parseCollected(out.stderr, command: out.command)
+  }
+
+  /// The count of valgrind's `==pid== Collected : N` line.
+  static func parseCollected(_ text: String, command: String) throws -> Int {
+    for line in text.split(separator: "\n") {
+      guard let range = line.range(of: "Collected :") else { continue }
+      let digits = line[range.upperBound...].filter { $0.isNumber }
+      if let count = Int(digits) { return count }
+    }
+    throw RunnerError.unparsableOutput(
+      command: command, expected: "valgrind's `Collected : N` line", output: text)
+  }
+
   /// Deletes the build folder.
   public func remove() {
     try? FileManager.default.removeItem(atPath: directory)

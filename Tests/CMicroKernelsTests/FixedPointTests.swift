@@ -94,6 +94,47 @@ import _TestSupport
     #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
   }
 
+  /// The one-step double rounding of the generated kernels equals the two-step one everywhere:
+  /// the Int16 accumulator grid and the edges × every shift × the significands, then random
+  /// triples over the whole Int32 range (saturating left shifts included).
+  @Test func fusedRequantizeEqualsTwoStepEverywhere() {
+    var mismatches: [String] = []
+    func check(_ acc: Int32, _ m: Int32, _ shift: Int32) {
+      let fused = mcu_requantize_fused(acc, m, shift)
+      let twoStep = mcu_requantize(acc, m, shift)
+      if fused != twoStep && mismatches.count < 8 {
+        mismatches.append(
+          "(acc \(acc), m \(m), shift \(shift)): fused \(fused), two-step \(twoStep)")
+      }
+    }
+    for shift in Int32(-31)...30 {
+      for m in Self.significands {
+        for acc in stride(from: Int32(Int16.min), through: Int32(Int16.max), by: 7) {
+          check(acc, m, shift)
+        }
+        for acc in Self.edges { check(acc, m, shift) }
+      }
+    }
+    var g = SeededGenerator(seed: 0xF1_0009)
+    for _ in 0..<Self.randomCount {
+      let m = Int32.random(in: 0...Int32.max, using: &g)
+      check(Self.randomInt32(&g), m, Int32.random(in: -31...30, using: &g))
+    }
+    #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+    var g2 = SeededGenerator(seed: 0xF1_000A)
+    for _ in 0..<1000 {
+      let acc = Self.randomInt32(&g2)
+      let m = Int32.random(in: (1 << 30)...Int32.max, using: &g2)
+      let shift = Int32.random(in: -31...0, using: &g2)
+      for mode in RoundingMode.allCases {
+        let r = CKernels.rounding(mode)
+        #expect(
+          mcu_requantize_clamp_fused(acc, m, shift, r, -3, -128, 127)
+            == mcu_requantize_clamp(acc, m, shift, r, -3, -128, 127))
+      }
+    }
+  }
+
   /// Where the Swift spec traps (acc·2^shift or the single-rounding result leaves Int32; no valid
   /// model gets there) the C helpers saturate instead of overflowing.
   @Test func requantizeSaturatesWhereSwiftTraps() {

@@ -47,7 +47,8 @@ import _TestSupport
       ])
     #expect(
       program.manifest.kernels == [
-        "mcu_conv2d_s8_k3x3_s2_p1_cin3", "mcu_depthwise_conv2d_s8", "mcu_pwconv_s8", "mcu_add_s8",
+        "mcu_conv2d_s8_k3x3_s2_p1_cin3", "mcu_depthwise_conv2d_s8", "mcu_pwconv_s8_cin4",
+        "mcu_add_s8",
         "mcu_dwconv_s8_k5x5_s2_inplace", "mcu_global_avgpool_s8",
         "mcu_fully_connected_per_channel_s8",
       ])

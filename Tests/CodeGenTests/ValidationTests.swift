@@ -127,7 +127,7 @@ import Testing
     let program = try CodeGen.generate(q, plan: plan, problem: problem)
     #expect(program.manifest.layers[i - 1].kernel == "mcu_pointwise_conv2d_s8")
     #expect(program.manifest.layers[i - 1].biasFolded == false)
-    #expect(program.manifest.layers[4].kernel == "mcu_pwconv_s8")
+    #expect(program.manifest.layers[4].kernel == "mcu_pwconv_s8_cin4")
   }
 
   @Test func selfCheckHarnessChecksSizes() throws {

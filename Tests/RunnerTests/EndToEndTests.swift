@@ -4,6 +4,7 @@
 // the exit status of the self-checking binary (0 = every byte equal).
 
 import CodeGen
+import Kernels
 import MemoryPlanner
 import ModelIR
 import Runner
@@ -34,12 +35,15 @@ import Testing
     expectPassed(try c.runSelfCheck(options: .sanitized))
   }
 
-  /// First conv, every depthwise specialization in place, pointwise, GAP, linear.
+  /// First conv, every depthwise specialization in place, pointwise with cIn fixed below 16
+  /// (one dot product per output), at 16 and 48 (no remainder loop) and at 12 + 24 = 36 (a
+  /// multiple-of-16 loop plus a remainder loop), GAP, linear.
   @Test func specializedKernelsMatchInterpreter() throws {
     let c = try GeneratedCase(TinyGraphs.mbnet(), seed: 13)
     let kernels = Set(c.program.manifest.kernels)
     for symbol in [
-      "mcu_conv2d_s8_k3x3_s2_p1_cin3", "mcu_pwconv_s8", "mcu_pwconv_s8_cin8",
+      "mcu_conv2d_s8_k3x3_s2_p1_cin3", "mcu_pwconv_s8_cin8", "mcu_pwconv_s8_cin12",
+      "mcu_pwconv_s8_cin16", "mcu_pwconv_s8_cin36",
       "mcu_pwconv_s8_cin24", "mcu_pwconv_s8_cin48", "mcu_dwconv_s8_k3x3_s1_inplace",
       "mcu_dwconv_s8_k3x3_s2_inplace", "mcu_dwconv_s8_k5x5_s1_inplace",
       "mcu_dwconv_s8_k5x5_s2_inplace", "mcu_dwconv_s8_k7x7_s1_inplace",
@@ -47,6 +51,29 @@ import Testing
     ] {
       #expect(kernels.contains(symbol), "missing \(symbol)")
     }
+    expectPassed(try c.runSelfCheck())
+  }
+
+  /// The vectorised depthwise row blocks (and their tails) and split pointwise loops on maps
+  /// wider than one block, under ASan + UBSan.
+  @Test func wideMapsMatchInterpreterUnderSanitizers() throws {
+    let c = try GeneratedCase(TinyGraphs.wide(), seed: 18)
+    for symbol in [
+      "mcu_dwconv_s8_k3x3_s1_inplace", "mcu_dwconv_s8_k5x5_s2_inplace",
+      "mcu_dwconv_s8_k7x7_s1_inplace", "mcu_dwconv_s8_k3x3_s2_inplace", "mcu_pwconv_s8_cin20",
+      "mcu_pwconv_s8_cin40",
+    ] {
+      #expect(c.program.manifest.kernels.contains(symbol), "missing \(symbol)")
+    }
+    expectPassed(try c.runSelfCheck(options: .sanitized))
+  }
+
+  /// The specializations with every pointwise cIn read at run time (`mcu_pwconv_s8`).
+  @Test func runTimeChannelPointwiseMatchesInterpreter() throws {
+    let c = try GeneratedCase(
+      TinyGraphs.mbnet(), seed: 16, kernels: KernelSelectionOptions(pointwiseChannels: []))
+    #expect(c.program.manifest.kernels.contains("mcu_pwconv_s8"))
+    #expect(!c.program.manifest.kernels.contains { $0.hasPrefix("mcu_pwconv_s8_cin") })
     expectPassed(try c.runSelfCheck())
   }
 

@@ -3,6 +3,7 @@
 // graph -> random QuantizedGraph -> plan -> CodeGen -> cc -> self-checking binary.
 
 import CodeGen
+import Kernels
 import MemoryPlanner
 import ModelIR
 import Quantization
@@ -74,6 +75,28 @@ enum TinyGraphs {
     return b.graph
   }
 
+  /// Maps wide enough for the depthwise kernels' 16-column blocks: 35 columns (two blocks and
+  /// a tail of 3) for k3 s1 and k5 s2, 18 (one block and a tail of 2) for k7 s1 and k3 s2;
+  /// pointwise cIn 8, 20 (16 + 4) and 40 (32 + 8).
+  static func wide() throws -> Graph {
+    var b = GraphBuilder(name: "wide")
+    var x = try b.addInput(height: 70, width: 70, channels: 3)
+    x = try b.add(
+      .conv2d(.init(outChannels: 8, kernel: 3, stride: 2, activation: .relu6)),
+      inputs: [x], name: "first_conv")
+    x = try b.add(
+      .depthwiseConv2d(.init(kernel: 3, stride: 1, activation: .relu6)),
+      inputs: [x], name: "b0.dw")
+    x = try mbconv(&b, x, expand: 20, kernel: 5, stride: 2, out: 8, name: "b1")
+    let skip = x
+    x = try mbconv(&b, x, expand: 40, kernel: 7, stride: 1, out: 8, name: "b2")
+    x = try b.add(.add(activation: .none), inputs: [skip, x], name: "b2.add")
+    x = try mbconv(&b, x, expand: 20, kernel: 3, stride: 2, out: 8, name: "b3")
+    x = try b.add(.globalAvgPool, inputs: [x], name: "gap")
+    try b.add(.linear(LinearAttributes(outFeatures: 5)), inputs: [x], name: "classifier")
+    return b.graph
+  }
+
   /// Expand pw (relu6) → depthwise (relu6) → project pw (linear).
   static func mbconv(
     _ b: inout GraphBuilder, _ x: Int, expand: Int, kernel: Int, stride: Int, out: Int,
@@ -104,7 +127,7 @@ struct GeneratedCase {
   /// report every layer to the self-checking harness.
   init(
     _ graph: Graph, seed: UInt64, inPlace: Bool = true, joint: Bool = false,
-    specialize: Bool = true, trace: Bool = true,
+    specialize: Bool = true, kernels: KernelSelectionOptions? = nil, trace: Bool = true,
     planner: any MemoryPlanningAlgorithm = GreedyBySizePlanner()
   ) throws {
     var rng = SeededGenerator(seed: seed)
@@ -117,7 +140,8 @@ struct GeneratedCase {
     program = try CodeGen.generate(
       q, plan: plan, problem: problem,
       options: CodeGenOptions(
-        name: graph.name, kernels: specialize ? .init() : .genericOnly, traceLayers: trace))
+        name: graph.name, kernels: kernels ?? (specialize ? .init() : .genericOnly),
+        traceLayers: trace))
   }
 
   /// Builds the self-checking binary, runs it and returns its output (build folder removed).

@@ -92,6 +92,37 @@ static inline int32_t mcu_requantize_mode(int32_t acc, int32_t multiplier, int32
                                          : mcu_requantize(acc, multiplier, shift);
 }
 
+/// `mcu_requantize` (double rounding) in one int64 step, for the generated kernels; the generic
+/// kernels keep the two-step spelling of TFLite's reference. With A = acc'*m + 2^30 (acc' =
+/// acc*2^max(shift,0) saturated), srdhm = floor(A / 2^31) (its nudge makes C's truncating
+/// division a floor), and rdbpot(y, e) = floor((y + 2^(e-1) - [y < 0]) / 2^e) for e >= 1, where
+/// y < 0 exactly when A < 0. Nested floor divisions by powers of two compose, so the result is
+/// floor((A + 2^(e+30) - [A < 0]*2^31) / 2^(31+e)): one multiply, two adds, one shift.
+/// |acc'*m| < 2^62 and the added terms stay below 2^61, so nothing overflows int64.
+static inline int32_t mcu_requantize_fused(int32_t acc, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  const int32_t shifted = left > 0 ? mcu_sat32((int64_t)acc * ((int64_t)1 << left)) : acc;
+  const int64_t a = (int64_t)shifted * (int64_t)multiplier + ((int64_t)1 << 30);
+  if (right == 0) return (int32_t)mcu_asr64(a, 31);
+  const int64_t rounded = a + ((int64_t)1 << (right + 30)) - (a < 0 ? ((int64_t)1 << 31) : 0);
+  return (int32_t)mcu_asr64(rounded, 31 + right);
+}
+
+/// `mcu_requantize_clamp` with `mcu_requantize_fused` for double rounding (bit-exact with it).
+static inline int8_t mcu_requantize_clamp_fused(int32_t acc, int32_t multiplier, int32_t shift,
+                                                mcu_rounding rounding, int32_t output_offset,
+                                                int32_t activation_min,
+                                                int32_t activation_max) {
+  const int32_t scaled = rounding == MCU_SINGLE_ROUNDING
+                             ? mcu_requantize_single(acc, multiplier, shift)
+                             : mcu_requantize_fused(acc, multiplier, shift);
+  int64_t v = (int64_t)scaled + output_offset;
+  if (v < activation_min) v = activation_min;
+  if (v > activation_max) v = activation_max;
+  return (int8_t)v;
+}
+
 /// The output step every conv, depthwise and linear kernel shares (Quantization's
 /// `IntegerReference.requantize`): clamp(requantize(acc) + output_offset, min, max). The offset
 /// is added in int64 so that no int32 overflow can occur.

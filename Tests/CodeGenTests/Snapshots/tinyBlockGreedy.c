@@ -114,7 +114,7 @@ static const mcu_dims l2_dw3_filter_dims = {1, 3, 3, 4};
 static const mcu_dims l2_dw3_output_dims = {1, 4, 4, 4};
 
 // Layer 3: pw (pointwise 1x1 s1 none), [1, 4, 4, 4] -> arena + 64
-// Kernel mcu_pwconv_s8, bias folded.
+// Kernel mcu_pwconv_s8_cin4, bias folded.
 static const int8_t l3_pw_weights[16] = {
   -104, 127, 81, 42, 26, -127, 30, 47, -13, 112, 127, 58, -68, -93, 127, -70
 };
@@ -145,7 +145,7 @@ static const mcu_add_params l4_add_params = {
     .activation_max = 127, .rounding = MCU_DOUBLE_ROUNDING};
 
 // Layer 5: expand (pointwise 1x1 s1 relu6), [1, 4, 4, 8] -> arena + 0
-// Kernel mcu_pwconv_s8, bias folded.
+// Kernel mcu_pwconv_s8_cin4, bias folded.
 static const int8_t l5_expand_weights[32] = {
   25, 127, 66, 65, -92, 127, -55, -109, 127, 92, -62, 71, 68, 71, -114, 127, -13, -84, -42, 127,
   109, 72, 127, 91, 61, 38, 56, -127, 34, -127, -63, -86
@@ -242,7 +242,7 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
       l2_dw3_weights, l2_dw3_bias, &l2_dw3_output_dims, arena + 0);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   // 3: pw
-  status = mcu_pwconv_s8(
+  status = mcu_pwconv_s8_cin4(
       &l3_pw_params, &l3_pw_quant, &l3_pw_input_dims, arena + 0, &l3_pw_filter_dims, l3_pw_weights,
       l3_pw_bias, &l3_pw_output_dims, arena + 64);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
@@ -250,7 +250,7 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
   status = mcu_add_s8(&l4_add_params, arena + 148, arena + 64, 64, arena + 212);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   // 5: expand
-  status = mcu_pwconv_s8(
+  status = mcu_pwconv_s8_cin4(
       &l5_expand_params, &l5_expand_quant, &l5_expand_input_dims, arena + 212,
       &l5_expand_filter_dims, l5_expand_weights, l5_expand_bias, &l5_expand_output_dims, arena + 0);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
@@ -299,8 +299,9 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
     int8_t *data, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
     const mcu_dims *output_dims, int8_t *scratch);
 
-// Pointwise (1x1, stride 1) convolution, 2 pixels x 2 output channels per inner loop.
-mcu_status mcu_pwconv_s8(
+// Pointwise (1x1, stride 1) convolution on 4 input channels: constant trip counts
+// (vectorised at -O2), one dot product per output.
+mcu_status mcu_pwconv_s8_cin4(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
     const mcu_dims *output_dims, int8_t *output);
@@ -316,17 +317,17 @@ mcu_status mcu_pwconv_s8(
 // templates (Sources/CodeGen/SpecializedKernels.swift). Do not edit.
 #include "mcu_specialized.h"
 
-// Copies channel c of one NHWC image into `plane` (row-major, padded_w columns) with the
-// border set to zp_in = -input_offset, whose product with w the folded bias cancels.
-static void pad_channel(const mcu_conv_params *params, const mcu_dims *input_dims,
-                        const int8_t *image, int32_t c, int8_t *plane) {
+// pad_channel for the stride-2 kernels: each padded row is stored as its even columns, then
+// its odd columns, so the taps of consecutive outputs (two image columns apart) are adjacent.
+static void pad_channel_split(const mcu_conv_params *params, const mcu_dims *input_dims,
+                              const int8_t *image, int32_t c, int8_t *plane) {
   const int32_t in_h = input_dims->h;
   const int32_t in_w = input_dims->w;
   const int32_t channels = input_dims->c;
   const int32_t pad_left = params->pad_left;
   const int32_t padded_h = in_h + params->pad_top + params->pad_bottom;
   const int32_t padded_w = in_w + pad_left + params->pad_right;
-  // input_offset lies in [-127, 128], so zp_in fits int8.
+  const int32_t half = (padded_w + 1) / 2;
   const int8_t pad_value = (int8_t)(-params->input_offset);
   for (int32_t y = 0; y < padded_h; ++y) {
     int8_t *row = plane + y * padded_w;
@@ -336,20 +337,40 @@ static void pad_channel(const mcu_conv_params *params, const mcu_dims *input_dim
       continue;
     }
     const int8_t *src = image + iy * in_w * channels + c;
-    for (int32_t x = 0; x < pad_left; ++x) row[x] = pad_value;
-    for (int32_t x = 0; x < in_w; ++x) row[pad_left + x] = src[x * channels];
-    for (int32_t x = pad_left + in_w; x < padded_w; ++x) row[x] = pad_value;
+    for (int32_t x = 0; x < padded_w; ++x) {
+      const int32_t ix = x - pad_left;
+      row[(x & 1) * half + (x >> 1)] = ix >= 0 && ix < in_w ? src[ix * channels] : pad_value;
+    }
   }
+}
+
+// The requantization constants of one call, copied out of the argument structs once: a
+// store through an int8_t pointer may alias anything, so fields read through pointers
+// would be reloaded after every output byte; a local struct stays in registers.
+typedef struct {
+  const int32_t *bias;
+  const int32_t *multiplier;
+  const int32_t *shift;
+  mcu_rounding rounding;
+  int32_t offset;
+  int32_t min;
+  int32_t max;
+} requant_args;
+
+static inline requant_args requant_args_of(const int32_t *bias,
+                                           const mcu_per_channel_quant *quant,
+                                           const mcu_conv_params *params) {
+  const requant_args r = {bias, quant->multiplier, quant->shift, params->rounding,
+                          params->output_offset, params->activation_min,
+                          params->activation_max};
+  return r;
 }
 
 // Output channel oc of a folded-bias kernel: acc + b'[oc] saturated (as mcu_add_bias),
 // requantized, offset and clamped exactly as the generic kernels do.
-static inline int8_t folded_output(int32_t acc, int32_t oc, const int32_t *bias,
-                                   const mcu_per_channel_quant *quant,
-                                   const mcu_conv_params *params) {
-  return mcu_requantize_clamp(mcu_sat32((int64_t)acc + bias[oc]), quant->multiplier[oc],
-                              quant->shift[oc], params->rounding, params->output_offset,
-                              params->activation_min, params->activation_max);
+static inline int8_t folded_output(int32_t acc, int32_t oc, requant_args r) {
+  return mcu_requantize_clamp_fused(mcu_sat32((int64_t)acc + r.bias[oc]), r.multiplier[oc],
+                                    r.shift[oc], r.rounding, r.offset, r.min, r.max);
 }
 
 mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
@@ -362,6 +383,7 @@ mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
   const int32_t out_h = output_dims->h;
   const int32_t out_w = output_dims->w;
   const int32_t c_out = output_dims->c;
+  const requant_args r = requant_args_of(bias, quant, params);
   // input_offset lies in [-127, 128], so zp_in fits int8.
   const int8_t pad_value = (int8_t)(-params->input_offset);
   for (int32_t n = 0; n < input_dims->n; ++n) {
@@ -384,8 +406,13 @@ mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
         for (int32_t oc = 0; oc < c_out; ++oc, w += 27) {
           // acc is int32: 27 taps of |w*x| <= 127*128 (input offset in the bias).
           int32_t acc = 0;
-          for (int32_t t = 0; t < 27; ++t) acc += (int32_t)w[t] * scratch[t];
-          out[oc] = folded_output(acc, oc, bias, quant, params);
+            for (int32_t i = 0; i < 16; ++i) {
+              acc += (int32_t)w[i] * scratch[i];
+            }
+            for (int32_t i = 16; i < 27; ++i) {
+              acc += (int32_t)w[i] * scratch[i];
+            }
+          out[oc] = folded_output(acc, oc, r);
         }
       }
     }
@@ -404,35 +431,80 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
   const int32_t out_h = output_dims->h;
   const int32_t out_w = output_dims->w;
   const int32_t padded_w = in_w + params->pad_left + params->pad_right;
+  // Copied once: stores through int8_t pointers would force reloads of params fields.
+  const mcu_rounding rounding = params->rounding;
+  const int32_t out_offset = params->output_offset;
+  const int32_t act_min = params->activation_min;
+  const int32_t act_max = params->activation_max;
+  const int32_t half = (padded_w + 1) / 2;  // even columns, then odd
   for (int32_t n = 0; n < input_dims->n; ++n) {
     const int8_t *image = data + n * in_h * in_w * channels;
     // Output slots of channel c only ever hold channel c of consumed input pixels.
     int8_t *out_image = data + n * out_h * out_w * channels;
     for (int32_t c = 0; c < channels; ++c) {
-      pad_channel(params, input_dims, image, c, scratch);
-      int32_t w[25];
+      pad_channel_split(params, input_dims, image, c, scratch);
+      int16_t w[25];
       for (int32_t t = 0; t < 25; ++t) w[t] = filter[t * channels + c];
       const int32_t b = bias[c];
       const int32_t multiplier = quant->multiplier[c];
       const int32_t shift = quant->shift[c];
       for (int32_t oy = 0; oy < out_h; ++oy) {
-        const int8_t *x0 = scratch + oy * 2 * padded_w;
-        const int8_t *x1 = x0 + padded_w;
-        const int8_t *x2 = x1 + padded_w;
-        const int8_t *x3 = x2 + padded_w;
-        const int8_t *x4 = x3 + padded_w;
+        const int8_t *r0 = scratch + oy * 2 * padded_w;
+        const int8_t *r1 = r0 + padded_w;
+        const int8_t *r2 = r1 + padded_w;
+        const int8_t *r3 = r2 + padded_w;
+        const int8_t *r4 = r3 + padded_w;
         int8_t *out = out_image + oy * out_w * channels + c;
-        for (int32_t ox = 0; ox < out_w; ++ox, x0 += 2, x1 += 2, x2 += 2, x3 += 2, x4 += 2) {
+        int32_t ox = 0;
+        for (; ox + 16 <= out_w; ox += 16) {
           // acc is int32: 25 taps of |w*x| <= 127*128 (input offset in the bias).
+          int32_t acc[16] = {0};
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[0] * r0[ox + j]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[1] * r0[half + ox + j]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[2] * r0[ox + j + 1]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[3] * r0[half + ox + j + 1]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[4] * r0[ox + j + 2]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[5] * r1[ox + j]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[6] * r1[half + ox + j]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[7] * r1[ox + j + 1]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[8] * r1[half + ox + j + 1]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[9] * r1[ox + j + 2]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[10] * r2[ox + j]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[11] * r2[half + ox + j]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[12] * r2[ox + j + 1]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[13] * r2[half + ox + j + 1]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[14] * r2[ox + j + 2]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[15] * r3[ox + j]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[16] * r3[half + ox + j]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[17] * r3[ox + j + 1]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[18] * r3[half + ox + j + 1]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[19] * r3[ox + j + 2]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[20] * r4[ox + j]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[21] * r4[half + ox + j]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[22] * r4[ox + j + 1]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[23] * r4[half + ox + j + 1]);
+            for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[24] * r4[ox + j + 2]);
+          for (int32_t j = 0; j < 16; ++j) {
+            out[(ox + j) * channels] = mcu_requantize_clamp_fused(
+                mcu_sat32((int64_t)acc[j] + b), multiplier, shift, rounding, out_offset,
+                act_min, act_max);
+          }
+        }
+        for (; ox < out_w; ++ox) {
           int32_t acc = 0;
-          acc += w[0] * x0[0] + w[1] * x0[1] + w[2] * x0[2] + w[3] * x0[3] + w[4] * x0[4];
-          acc += w[5] * x1[0] + w[6] * x1[1] + w[7] * x1[2] + w[8] * x1[3] + w[9] * x1[4];
-          acc += w[10] * x2[0] + w[11] * x2[1] + w[12] * x2[2] + w[13] * x2[3] + w[14] * x2[4];
-          acc += w[15] * x3[0] + w[16] * x3[1] + w[17] * x3[2] + w[18] * x3[3] + w[19] * x3[4];
-          acc += w[20] * x4[0] + w[21] * x4[1] + w[22] * x4[2] + w[23] * x4[3] + w[24] * x4[4];
-          out[ox * channels] = mcu_requantize_clamp(
-              mcu_sat32((int64_t)acc + b), multiplier, shift, params->rounding,
-              params->output_offset, params->activation_min, params->activation_max);
+          acc += w[0] * r0[ox] + w[1] * r0[half + ox] + w[2] * r0[ox + 1];
+          acc += w[3] * r0[half + ox + 1] + w[4] * r0[ox + 2];
+          acc += w[5] * r1[ox] + w[6] * r1[half + ox] + w[7] * r1[ox + 1];
+          acc += w[8] * r1[half + ox + 1] + w[9] * r1[ox + 2];
+          acc += w[10] * r2[ox] + w[11] * r2[half + ox] + w[12] * r2[ox + 1];
+          acc += w[13] * r2[half + ox + 1] + w[14] * r2[ox + 2];
+          acc += w[15] * r3[ox] + w[16] * r3[half + ox] + w[17] * r3[ox + 1];
+          acc += w[18] * r3[half + ox + 1] + w[19] * r3[ox + 2];
+          acc += w[20] * r4[ox] + w[21] * r4[half + ox] + w[22] * r4[ox + 1];
+          acc += w[23] * r4[half + ox + 1] + w[24] * r4[ox + 2];
+          out[ox * channels] = mcu_requantize_clamp_fused(
+              mcu_sat32((int64_t)acc + b), multiplier, shift, rounding, out_offset,
+              act_min, act_max);
         }
       }
     }
@@ -440,60 +512,26 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
   return MCU_OK;
 }
 
-mcu_status mcu_pwconv_s8(
+mcu_status mcu_pwconv_s8_cin4(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
     const mcu_dims *output_dims, int8_t *output) {
   (void)filter_dims;
+  (void)input_dims;
   const int32_t pixels = output_dims->n * output_dims->h * output_dims->w;
-  const int32_t c_in = input_dims->c;
   const int32_t c_out = output_dims->c;
-  // acc is int32 everywhere: cIn <= 2^16 terms of |w*x| <= 127*128.
-  int32_t p = 0;
-  for (; p + 1 < pixels; p += 2) {
-    const int8_t *x0 = input + p * c_in;
-    const int8_t *x1 = x0 + c_in;
-    int8_t *out0 = output + p * c_out;
-    int8_t *out1 = out0 + c_out;
-    int32_t oc = 0;
-    for (; oc + 1 < c_out; oc += 2) {
-      const int8_t *w0 = filter + oc * c_in;
-      const int8_t *w1 = w0 + c_in;
-      int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-      for (int32_t i = 0; i < c_in; ++i) {
-        const int32_t xa = x0[i];
-        const int32_t xb = x1[i];
-        const int32_t wa = w0[i];
-        const int32_t wb = w1[i];
-        a00 += wa * xa;
-        a01 += wb * xa;
-        a10 += wa * xb;
-        a11 += wb * xb;
-      }
-      out0[oc] = folded_output(a00, oc, bias, quant, params);
-      out0[oc + 1] = folded_output(a01, oc + 1, bias, quant, params);
-      out1[oc] = folded_output(a10, oc, bias, quant, params);
-      out1[oc + 1] = folded_output(a11, oc + 1, bias, quant, params);
-    }
-    for (; oc < c_out; ++oc) {
-      const int8_t *w = filter + oc * c_in;
-      int32_t a0 = 0, a1 = 0;
-      for (int32_t i = 0; i < c_in; ++i) {
-        a0 += (int32_t)w[i] * x0[i];
-        a1 += (int32_t)w[i] * x1[i];
-      }
-      out0[oc] = folded_output(a0, oc, bias, quant, params);
-      out1[oc] = folded_output(a1, oc, bias, quant, params);
-    }
-  }
-  for (; p < pixels; ++p) {
-    const int8_t *x = input + p * c_in;
+  const requant_args r = requant_args_of(bias, quant, params);
+  // acc is int32: 4 terms of |w*x| <= 127*128 (input offset in the bias).
+  for (int32_t p = 0; p < pixels; ++p) {
+    const int8_t *x = input + p * 4;
     int8_t *out = output + p * c_out;
-    for (int32_t oc = 0; oc < c_out; ++oc) {
-      const int8_t *w = filter + oc * c_in;
+    const int8_t *w = filter;
+    for (int32_t oc = 0; oc < c_out; ++oc, w += 4) {
       int32_t acc = 0;
-      for (int32_t i = 0; i < c_in; ++i) acc += (int32_t)w[i] * x[i];
-      out[oc] = folded_output(acc, oc, bias, quant, params);
+      for (int32_t i = 0; i < 4; ++i) {
+        acc += (int32_t)w[i] * x[i];
+      }
+      out[oc] = folded_output(acc, oc, r);
     }
   }
   return MCU_OK;

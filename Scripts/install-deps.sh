@@ -5,10 +5,11 @@
 #   libpng-dev libjpeg-dev libturbojpeg0-dev   PNG and JPEG images of the dataset loaders
 #   zlib1g-dev               gzip (IDX .gz files); pkg-config for SwiftPM system libraries
 #   libopenblas-dev          GEMM for training
+#   valgrind                 instruction counts of the generated code (callgrind, repro engine)
 # Optional: python3-h5py is only used by CI as an independent reader of the results files.
 set -euo pipefail
 
-packages=(pkg-config libhdf5-dev hdf5-tools libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev libcairo2-dev fonts-dejavu-core libopenblas-dev)
+packages=(pkg-config libhdf5-dev hdf5-tools libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev libcairo2-dev fonts-dejavu-core libopenblas-dev valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -116,11 +116,17 @@ struct Engine: ParsableCommand {
 
   @OptionGroup var options: ExperimentOptions
 
+  @Option(
+    help: ArgumentHelp(
+      "Keep every generated program (C sources, objects, executable) in DIR/<model>/<library>/.",
+      valueName: "DIR"))
+  var keepPrograms: String?
+
   func run() throws {
     try reportingErrors {
       let (rows, files) = try runEngineExperiment(
         profile: options.profile, out: options.out, configPath: options.config,
-        showProgress: !options.quiet)
+        keepProgramsIn: keepPrograms, showProgress: !options.quiet)
       print(rows.engineMarkdown())
       print("wrote:\n  " + files.joined(separator: "\n  "))
       if rows.contains(where: { !$0.bitExact }) {

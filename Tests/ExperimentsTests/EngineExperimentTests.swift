@@ -1,5 +1,6 @@
 import Foundation
 import ReproIO
+import Runner
 import Testing
 
 @testable import Experiments
@@ -17,6 +18,19 @@ import Testing
     #expect(models.contains("mcunet-in0"))
     let exact = try file.table.ints("bit_exact")
     #expect(exact.allSatisfy { $0 == 1 })
+    // The Fig. 5 breakdown: every step present and bit-exact; in-place depthwise saves SRAM.
+    let libraries = try file.table.strings("library")
+    #expect(Set(libraries) == Set(EngineLibrary.allCases.map(\.rawValue)))
+    let sram = Dictionary(uniqueKeysWithValues: rows.map { ($0.library, $0.peakSRAMBytes) })
+    #expect(sram["codegen-inplace"]! < sram["codegen-generic"]!)
+    #expect(sram["codegen-generic"]! < sram["interpreter"]!)
+    if ProcessRunner.findExecutable("valgrind") != nil {
+      #expect(rows.allSatisfy { ($0.instructions ?? 0) > 1_000_000 })
+      let instructions = Dictionary(
+        uniqueKeysWithValues: rows.map { ($0.library, $0.instructions ?? 0) })
+      #expect(instructions["generated"]! < instructions["codegen-specialized"]!)
+      #expect(instructions["codegen-specialized"]! < instructions["interpreter"]!)
+    }
     let generated = try #require(rows.first { $0.library == "generated" })
     // The generated arena is the joint plan of activations and our kernels' scratch:
     // below TinyEngine's 48.9 kB for this model, above the 45.0 kB activation bound.

@@ -4,20 +4,25 @@ import TensorModule
 /// Runs a `QuantizedGraph` with the integer reference kernels: the specification that the C
 /// kernels, the generated code and the interpreter baseline must match bit for bit.
 public enum IntegerInterpreter {
-  /// Every node's int8 output for one input image (`input` is [1, H, W, C] int8, NHWC), in
-  /// node order; the last entry is the graph output.
+  /// Every node's output for one input image (`input` is [1, H, W, C], NHWC), in node order;
+  /// the last entry is the graph output.
+  ///
+  /// int8 graphs take and return int8 values. int4 graphs (`q.bitWidth == .int4`) take and
+  /// return int4 VALUES, one per Int8 element in `-8...7` (unpacked; see `runInt4` for the
+  /// packed form, which is what generated code stores): the input must already be quantized
+  /// to int4 with the graph input's parameters (`quantize(_:params:bitWidth: .int4)`).
+  ///
+  /// - Throws: `QuantizationError` for an input of the wrong size or, for int4, outside
+  ///   `-8...7`, and for invalid layer parameters or weights (int4 checks every layer first).
   public static func run(_ q: QuantizedGraph, input: [Int8]) throws -> [[Int8]] {
-    guard q.bitWidth == .int8 else {
-      throw QuantizationError.invalidParameter(
-        name: "bit width of graph '\(q.graph.name)'", value: q.bitWidth.rawValue,
-        reason: "the graph interpreter runs int8 graphs; int4 layers use the Int4 kernels")
+    if q.bitWidth == .int4 {
+      try checkInputSize(q, count: input.count)
+      try Int4.validate(
+        input, range: BitWidth.int4.activationRange, what: "int4 input of '\(q.graph.name)'")
+      return try runInt4(q, input: PackedInt4(packing: input)).map { $0.unpacked() }
     }
     let g = q.graph
-    guard input.count == g.input.outputElements else {
-      throw QuantizationError.shapeMismatch(
-        what: "input of '\(g.name)'", expected: "\(g.input.outputShape)",
-        actual: "\(input.count) values")
-    }
+    try checkInputSize(q, count: input.count)
     var outputs: [[Int8]] = [input]
     for (i, node) in g.nodes.enumerated().dropFirst() {
       let x = outputs[node.inputs[0]]
@@ -63,5 +68,14 @@ public enum IntegerInterpreter {
       outputs.append(y)
     }
     return outputs
+  }
+
+  static func checkInputSize(_ q: QuantizedGraph, count: Int) throws(QuantizationError) {
+    let g = q.graph
+    guard count == g.input.outputElements else {
+      throw .shapeMismatch(
+        what: "input of '\(g.name)'", expected: "\(g.input.outputShape)",
+        actual: "\(count) values")
+    }
   }
 }

@@ -185,7 +185,32 @@ public struct QuantizedGraph: Hashable, Sendable {
     }
     return try AddParams(
       input1: layers[node.inputs[0]].output, input2: layers[node.inputs[1]].output,
-      output: layers[i].output, activation: Activation(activation), roundingMode: roundingMode)
+      output: layers[i].output, activation: Activation(activation), roundingMode: roundingMode,
+      bitWidth: bitWidth)
+  }
+
+  /// The parameters of average pool node `i`, or of a global average pool over its input's
+  /// H×W (stride 1, no padding). The clamp is the bit width's full activation range (pooling
+  /// has no fused activation; TFLite's AVERAGE_POOL_2D keeps the input's quantization).
+  public func poolParams(ofNode i: Int) throws -> PoolParams {
+    let node = graph.nodes[i]
+    let range = bitWidth.activationRange
+    switch node.op {
+    case .avgPool(let a):
+      return PoolParams(
+        filterH: a.kernelH, filterW: a.kernelW, strideH: a.stride, strideW: a.stride,
+        padTop: a.padding.top, padLeft: a.padding.left, padBottom: a.padding.bottom,
+        padRight: a.padding.right, activationMin: range.lowerBound,
+        activationMax: range.upperBound)
+    case .globalAvgPool:
+      let input = graph.nodes[node.inputs[0]].outputShape
+      return PoolParams(
+        filterH: input[1], filterW: input[2], strideH: 1, strideW: 1,
+        activationMin: range.lowerBound, activationMax: range.upperBound)
+    default:
+      throw QuantizationError.invalidParameter(
+        name: "node '\(node.name)'", value: node.op.kindName, reason: "it is not a pool")
+    }
   }
 }
 

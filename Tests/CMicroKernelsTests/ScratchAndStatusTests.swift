@@ -37,6 +37,10 @@ import _TestSupport
       #expect(mcu_add_s8_scratch_bytes(h * w * c) == 0)
       #expect(mcu_avgpool_s8_scratch_bytes(&pool, &input, &output) == 0)
       #expect(mcu_global_avgpool_s8_scratch_bytes(&input) == 0)
+      #expect(mcu_fully_connected_per_channel_s4_scratch_bytes(&input, &filter) == 0)
+      #expect(mcu_add_s4_scratch_bytes(h * w * c) == 0)
+      #expect(mcu_avgpool_s4_scratch_bytes(&pool, &input, &output) == 0)
+      #expect(mcu_global_avgpool_s4_scratch_bytes(&input) == 0)
       let expected = Int((h + p.pad_top + p.pad_bottom) * (w + p.pad_left + p.pad_right))
       #expect(
         mcu_depthwise_conv2d_s8_inplace_scratch_bytes(&p, &input, &filter, &output) == expected)
@@ -105,6 +109,15 @@ import _TestSupport
         statuses.append(("add", mcu_add_s8(&add, one, nil, 1, &out)))
         var pool = mcu_pool_params()
         statuses.append(("pool", mcu_avgpool_s8(&pool, &dims, one, nil, &out)))
+        statuses.append(
+          (
+            "fc s4",
+            mcu_fully_connected_per_channel_s4(
+              &fc, &noShift, &dims, packed, &dims, packed, nil, &packedOut)
+          ))
+        statuses.append(("add s4", mcu_add_s4(&add, nil, packed, 1, &packedOut)))
+        statuses.append(("pool s4", mcu_avgpool_s4(&pool, &dims, packed, &dims, nil)))
+        statuses.append(("global pool s4", mcu_global_avgpool_s4(nil, packed, -8, 7, &packedOut)))
         for (name, status) in statuses {
           #expect(status == MCU_ARG_ERROR, "\(name) returned \(status)")
         }

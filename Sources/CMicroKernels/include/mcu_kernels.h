@@ -301,6 +301,47 @@ size_t mcu_pointwise_conv2d_s4_scratch_bytes(const mcu_conv_params* params,
                                              const mcu_dims* filter_dims,
                                              const mcu_dims* output_dims);
 
+/// Per-channel int4 linear layer: `mcu_fully_connected_per_channel_s8`'s arithmetic on packed
+/// int4 tensors (IntegerReference.fullyConnectedPerChannelInt4). input [N, cIn], filter
+/// [cOut, cIn] and output [N, cOut] are packed int4 in that flat order (dims as the s8 kernel);
+/// bias int32 or NULL; filter_offset is ignored; the clamp lies in [-8, 7]. Accumulator bound:
+/// cIn <= 2^16 terms of at most 7*15.
+mcu_status mcu_fully_connected_per_channel_s4(const mcu_fc_params* params,
+                                              const mcu_per_channel_quant* quant,
+                                              const mcu_dims* input_dims, const uint8_t* input,
+                                              const mcu_dims* filter_dims, const uint8_t* filter,
+                                              const int32_t* bias, uint8_t* output);
+/// Scratch of `mcu_fully_connected_per_channel_s4`: 0 bytes.
+size_t mcu_fully_connected_per_channel_s4_scratch_bytes(const mcu_dims* input_dims,
+                                                        const mcu_dims* filter_dims);
+
+/// Element-wise int4 ADD: `mcu_add_s8`'s arithmetic (left shift 20) on packed int4 tensors
+/// (IntegerReference.addInt4). input1, input2 and output hold `size` packed int4 values each;
+/// offsets are -zp with zp in [-8, 7], the clamp lies in [-8, 7]. Each output byte is computed
+/// from the input bytes at its index before it is written, so output may alias either input.
+mcu_status mcu_add_s4(const mcu_add_params* params, const uint8_t* input1, const uint8_t* input2,
+                      int32_t size, uint8_t* output);
+/// Scratch of `mcu_add_s4`: 0 bytes.
+size_t mcu_add_s4_scratch_bytes(int32_t size);
+
+/// Int4 average pool: `mcu_avgpool_s8`'s arithmetic on packed int4 tensors
+/// (IntegerReference.averagePoolInt4). input [N, H, W, C], output [N, oH, oW, C] packed int4;
+/// the clamp lies in [-8, 7]. Bound: |sum| <= 8*kH*kW.
+mcu_status mcu_avgpool_s4(const mcu_pool_params* params, const mcu_dims* input_dims,
+                          const uint8_t* input, const mcu_dims* output_dims, uint8_t* output);
+/// Scratch of `mcu_avgpool_s4`: 0 bytes.
+size_t mcu_avgpool_s4_scratch_bytes(const mcu_pool_params* params, const mcu_dims* input_dims,
+                                    const mcu_dims* output_dims);
+
+/// Int4 global average pool: `mcu_avgpool_s4` with an HxW window, stride 1, no padding
+/// (IntegerReference.globalAveragePoolInt4). input [N, H, W, C], output [N, 1, 1, C] packed
+/// int4. Bound: H*W < 2^24.
+mcu_status mcu_global_avgpool_s4(const mcu_dims* input_dims, const uint8_t* input,
+                                 int32_t activation_min, int32_t activation_max,
+                                 uint8_t* output);
+/// Scratch of `mcu_global_avgpool_s4`: 0 bytes.
+size_t mcu_global_avgpool_s4_scratch_bytes(const mcu_dims* input_dims);
+
 #ifdef __cplusplus
 }
 #endif

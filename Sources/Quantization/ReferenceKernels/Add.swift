@@ -59,18 +59,22 @@ public struct AddParams: Hashable, Sendable {
   /// Derives the parameters from the tensors' quantization exactly as TFLM does (Double math
   /// on Float scales, left shift 20).
   ///
+  /// `bitWidth` decides the zero-point ranges and the clamp; int4 keeps the left shift 20
+  /// (`|x + offset| <= 15` leaves even more headroom than int8's 255).
+  ///
   /// - Throws: `QuantizationError` for invalid scales or zero points, or when
   ///   `s_out < 2·max(s1, s2) / 2^20` (the output multiplier would not be below one).
   public init(
     input1: QuantParams, input2: QuantParams, output: QuantParams,
-    activation: Activation = .none, roundingMode: RoundingMode = .doubleRounding
+    activation: Activation = .none, roundingMode: RoundingMode = .doubleRounding,
+    bitWidth: BitWidth = .int8
   ) throws(QuantizationError) {
-    try input1.validate(what: "add input1")
-    try input2.validate(what: "add input2")
-    try output.validate(what: "add output")
+    try input1.validate(bitWidth: bitWidth, what: "add input1")
+    try input2.validate(bitWidth: bitWidth, what: "add input2")
+    try output.validate(bitWidth: bitWidth, what: "add output")
     let leftShift = Self.int8LeftShift
     let twiceMax = 2 * Double(max(input1.scale, input2.scale))
-    let range = activationRange(activation: activation, params: output)
+    let range = activationRange(activation: activation, params: output, bitWidth: bitWidth)
     self.init(
       input1Offset: -input1.zeroPoint, input2Offset: -input2.zeroPoint,
       outputOffset: output.zeroPoint, leftShift: leftShift,
@@ -82,14 +86,14 @@ public struct AddParams: Hashable, Sendable {
       roundingMode: roundingMode)
   }
 
-  /// Checks offsets, shifts and clamp.
+  /// Checks offsets, shifts and clamp against `bitWidth`'s ranges.
   ///
   /// - Throws: `QuantizationError` naming the invalid field.
-  public func validate() throws(QuantizationError) {
-    try ParameterCheck.inputOffset(input1Offset, name: "input1Offset", bitWidth: .int8)
-    try ParameterCheck.inputOffset(input2Offset, name: "input2Offset", bitWidth: .int8)
-    try ParameterCheck.outputOffset(outputOffset, bitWidth: .int8)
-    try ParameterCheck.clampRange(activationMin, activationMax, bitWidth: .int8)
+  public func validate(bitWidth: BitWidth = .int8) throws(QuantizationError) {
+    try ParameterCheck.inputOffset(input1Offset, name: "input1Offset", bitWidth: bitWidth)
+    try ParameterCheck.inputOffset(input2Offset, name: "input2Offset", bitWidth: bitWidth)
+    try ParameterCheck.outputOffset(outputOffset, bitWidth: bitWidth)
+    try ParameterCheck.clampRange(activationMin, activationMax, bitWidth: bitWidth)
     guard (0...22).contains(leftShift) else {
       throw .invalidParameter(
         name: "leftShift", value: "\(leftShift)",

@@ -49,9 +49,12 @@ public struct PoolParams: Hashable, Sendable {
   /// `oH = (H + padTop + padBottom − filterH) / strideH + 1`.
   ///
   /// Padding must be smaller than the window, so every window sees at least one input value.
+  /// The clamp must lie in `bitWidth`'s activation range.
   ///
   /// - Throws: `QuantizationError` naming the invalid shape or parameter.
-  public func validate(inputShape: Shape) throws(QuantizationError) -> Shape {
+  public func validate(inputShape: Shape, bitWidth: BitWidth = .int8) throws(QuantizationError)
+    -> Shape
+  {
     guard inputShape.rank == 4, inputShape.dims.allSatisfy({ $0 > 0 }) else {
       throw .shapeMismatch(
         what: "pool input", expected: "[N, H, W, C]", actual: inputShape.description)
@@ -77,7 +80,7 @@ public struct PoolParams: Hashable, Sendable {
         what: "padded pool input", expected: "at least \(filterH)×\(filterW)",
         actual: "\(paddedH)×\(paddedW)")
     }
-    try ParameterCheck.clampRange(activationMin, activationMax, bitWidth: .int8)
+    try ParameterCheck.clampRange(activationMin, activationMax, bitWidth: bitWidth)
     return Shape([
       inputShape[0], (paddedH - filterH) / strideH + 1, (paddedW - filterW) / strideW + 1,
       inputShape[3],

@@ -49,10 +49,12 @@ public struct FullyConnectedParams: Hashable, Sendable {
   ///   - filterShape: `[cOut, cIn]`.
   ///   - biasCount: the bias length, or nil when there is no bias.
   ///   - perChannel: which kernel will run (decides the multiplier count and filter offset).
+  ///   - bitWidth: the storage format whose offset and clamp ranges apply.
   /// - Returns: the output shape.
   /// - Throws: `QuantizationError` naming the inconsistent shape or parameter.
   public func validate(
-    inputShape: Shape, filterShape: Shape, biasCount: Int?, perChannel: Bool
+    inputShape: Shape, filterShape: Shape, biasCount: Int?, perChannel: Bool,
+    bitWidth: BitWidth = .int8
   ) throws(QuantizationError) -> Shape {
     guard inputShape.rank == 2, filterShape.rank == 2, filterShape[1] == inputShape[1],
       inputShape.count > 0, filterShape.count > 0
@@ -76,10 +78,10 @@ public struct FullyConnectedParams: Hashable, Sendable {
         name: "filterOffset", value: "\(filterOffset)",
         reason: "per-channel weights are symmetric (zp 0); use the per-tensor kernel")
     }
-    try ParameterCheck.inputOffset(filterOffset, name: "filterOffset", bitWidth: .int8)
-    try ParameterCheck.inputOffset(inputOffset, bitWidth: .int8)
-    try ParameterCheck.outputOffset(outputOffset, bitWidth: .int8)
-    try ParameterCheck.clampRange(activationMin, activationMax, bitWidth: .int8)
+    try ParameterCheck.inputOffset(filterOffset, name: "filterOffset", bitWidth: bitWidth)
+    try ParameterCheck.inputOffset(inputOffset, bitWidth: bitWidth)
+    try ParameterCheck.outputOffset(outputOffset, bitWidth: bitWidth)
+    try ParameterCheck.clampRange(activationMin, activationMax, bitWidth: bitWidth)
     try ParameterCheck.depth(
       inputShape[1], limit: perChannel ? Self.maxPerChannelDepth : Self.maxPerTensorDepth,
       what: "linear")

@@ -1,0 +1,91 @@
+// mcu_avgpool_s4.c: int4 average pool and global average pool on packed tensors (MCUNet
+// Table 4): `mcu_avgpool_s8`'s arithmetic (TFLM AveragePool: input and output share scale and
+// zero point, a rounded division by the number of valid taps) on the unpacked values, an int4
+// clamp, and the result packed again (mcu_int4.h). Outputs are stored in increasing flat order.
+#include "mcu_kernels.h"
+
+static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
+static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+
+// round(sum / count), ties away from zero (TFLM), clamped; count > 0.
+static int32_t rounded_average(int32_t sum, int32_t count, int32_t act_min, int32_t act_max) {
+  int32_t average = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+  if (average < act_min) average = act_min;
+  if (average > act_max) average = act_max;
+  return average;
+}
+
+mcu_status mcu_avgpool_s4(const mcu_pool_params* params, const mcu_dims* input_dims,
+                          const uint8_t* input, const mcu_dims* output_dims, uint8_t* output) {
+  if (params == NULL || input_dims == NULL || input == NULL || output_dims == NULL ||
+      output == NULL) {
+    return MCU_ARG_ERROR;
+  }
+  const int32_t batches = input_dims->n;
+  const int32_t in_h = input_dims->h;
+  const int32_t in_w = input_dims->w;
+  const int32_t channels = input_dims->c;
+  const int32_t out_h = output_dims->h;
+  const int32_t out_w = output_dims->w;
+  for (int32_t n = 0; n < batches; ++n) {
+    for (int32_t oy = 0; oy < out_h; ++oy) {
+      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
+      const int32_t ky_begin = max_i32(0, -in_y0);
+      const int32_t ky_end = min_i32(params->filter_h, in_h - in_y0);
+      for (int32_t ox = 0; ox < out_w; ++ox) {
+        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
+        const int32_t kx_begin = max_i32(0, -in_x0);
+        const int32_t kx_end = min_i32(params->filter_w, in_w - in_x0);
+        // Padding < window (validated in Swift) keeps count >= 1.
+        const int32_t count = max_i32(1, (ky_end - ky_begin) * (kx_end - kx_begin));
+        const int32_t out_base = ((n * out_h + oy) * out_w + ox) * channels;
+        for (int32_t c = 0; c < channels; ++c) {
+          // sum is int32: |x| <= 8 per tap.
+          int32_t sum = 0;
+          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
+            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+              sum += mcu_s4_load(input, (row + kx) * channels + c);
+            }
+          }
+          mcu_s4_store(output, out_base + c,
+                       rounded_average(sum, count, params->activation_min,
+                                       params->activation_max));
+        }
+      }
+    }
+  }
+  return MCU_OK;
+}
+
+size_t mcu_avgpool_s4_scratch_bytes(const mcu_pool_params* params, const mcu_dims* input_dims,
+                                    const mcu_dims* output_dims) {
+  (void)params;
+  (void)input_dims;
+  (void)output_dims;
+  return 0;
+}
+
+mcu_status mcu_global_avgpool_s4(const mcu_dims* input_dims, const uint8_t* input,
+                                 int32_t activation_min, int32_t activation_max,
+                                 uint8_t* output) {
+  if (input_dims == NULL || input == NULL || output == NULL) return MCU_ARG_ERROR;
+  const int32_t pixels = input_dims->h * input_dims->w;
+  const int32_t channels = input_dims->c;
+  for (int32_t n = 0; n < input_dims->n; ++n) {
+    const int32_t image = n * pixels * channels;
+    for (int32_t c = 0; c < channels; ++c) {
+      // sum is int32: |x| <= 8 and H*W < 2^24.
+      int32_t sum = 0;
+      for (int32_t p = 0; p < pixels; ++p) sum += mcu_s4_load(input, image + p * channels + c);
+      mcu_s4_store(output, n * channels + c,
+                   rounded_average(sum, max_i32(1, pixels), activation_min, activation_max));
+    }
+  }
+  return MCU_OK;
+}
+
+size_t mcu_global_avgpool_s4_scratch_bytes(const mcu_dims* input_dims) {
+  (void)input_dims;
+  return 0;
+}

@@ -16,7 +16,9 @@ struct BufferMap {
   /// `inPlace[i]`: node i is a depthwise conv writing over its input.
   var inPlace: [Bool]
 
-  init(graph: Graph, plan: MemoryPlan) throws {
+  /// `precision` sizes the tensors (int4: packed, `(count + 1) / 2` bytes) and forbids in-place
+  /// depthwise for int4, which has no in-place kernel.
+  init(graph: Graph, plan: MemoryPlan, precision: Precision = .int8) throws {
     let buffers = plan.problem.buffers
     var byName: [String: Int] = [:]
     for (k, b) in buffers.enumerated() where byName[b.name] == nil { byName[b.name] = k }
@@ -27,6 +29,13 @@ struct BufferMap {
         buffer.append(k)
         inPlace.append(false)
       } else if case .depthwiseConv2d = node.op, let producer = node.inputs.first {
+        guard precision == .int8 else {
+          throw CodeGenError.inPlaceNotAllowed(
+            node: node.name,
+            reason: "int4 graphs have no in-place depthwise kernel (only the generic "
+              + "mcu_depthwise_conv2d_s4); for int4 use "
+              + "memoryProblem(.tinyEngine(inPlaceDepthwise: false), precision: .int4)")
+        }
         try Self.checkInPlace(i, graph: graph)
         buffer.append(buffer[producer])
         inPlace.append(true)
@@ -35,7 +44,7 @@ struct BufferMap {
       }
     }
     offset = buffer.map { plan.offsets[$0] }
-    try checkLifetimes(graph: graph, problem: plan.problem)
+    try checkLifetimes(graph: graph, problem: plan.problem, precision: precision)
   }
 
   /// In place is safe when the depthwise node is its input's only reader and its output is no
@@ -61,7 +70,9 @@ struct BufferMap {
 
   /// Every tensor fits its buffer from its producing step through its last reader (the graph
   /// output through the last step). Node i runs at step i − 1; the input is live from step 0.
-  private func checkLifetimes(graph: Graph, problem: PlanningProblem) throws {
+  private func checkLifetimes(graph: Graph, problem: PlanningProblem, precision: Precision)
+    throws
+  {
     let consumers = graph.consumers
     let lastStep = graph.nodes.count - 2
     for (i, node) in graph.nodes.enumerated() {
@@ -74,10 +85,10 @@ struct BufferMap {
         if bytes == 0 {
           throw CodeGenError.bufferNotLive(node: node.name, buffer: request.name, step: step)
         }
-        if bytes < node.outputElements {
+        let needed = precision.bytes(node.outputElements)
+        if bytes < needed {
           throw CodeGenError.bufferTooSmall(
-            node: node.name, buffer: request.name, step: step, bytes: bytes,
-            needed: node.outputElements)
+            node: node.name, buffer: request.name, step: step, bytes: bytes, needed: needed)
         }
       }
     }

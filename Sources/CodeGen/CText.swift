@@ -109,16 +109,20 @@ enum CText {
     let graph = q.graph
     let input = q.layers[0].output
     let output = q.layers[graph.nodes.count - 1].output
+    let int4 = q.bitWidth == .int4
+    // int4: packed two per byte, low nibble first, so the byte counts are (count + 1) / 2.
+    let format = int4 ? "int4 packed two per byte (low nibble first)" : "int8"
+    let bytes = { (count: Int) in int4 ? (count + 1) / 2 : count }
     var out =
-      "/// Input \(shape(graph.input.outputShape.dims)) int8, NHWC: "
+      "/// Input \(shape(graph.input.outputShape.dims)) \(format), NHWC: "
       + "real = (q - \(prefix)_INPUT_ZERO_POINT) * \(prefix)_INPUT_SCALE.\n"
-    out += "#define \(prefix)_INPUT_BYTES \(graph.input.outputElements)\n"
+    out += "#define \(prefix)_INPUT_BYTES \(bytes(graph.input.outputElements))\n"
     out += "#define \(prefix)_INPUT_SCALE \(input.scale)f\n"
     out += "#define \(prefix)_INPUT_ZERO_POINT (\(input.zeroPoint))\n"
     out +=
-      "/// Output \(shape(graph.output.outputShape.dims)) int8: "
+      "/// Output \(shape(graph.output.outputShape.dims)) \(format): "
       + "real = (q - \(prefix)_OUTPUT_ZERO_POINT) * \(prefix)_OUTPUT_SCALE.\n"
-    out += "#define \(prefix)_OUTPUT_BYTES \(graph.output.outputElements)\n"
+    out += "#define \(prefix)_OUTPUT_BYTES \(bytes(graph.output.outputElements))\n"
     out += "#define \(prefix)_OUTPUT_SCALE \(output.scale)f\n"
     out += "#define \(prefix)_OUTPUT_ZERO_POINT (\(output.zeroPoint))\n"
     return out

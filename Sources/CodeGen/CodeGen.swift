@@ -47,11 +47,15 @@ public enum CodeGen {
   /// Generates the C program that runs `q` with its activations placed by `plan`.
   ///
   /// - Parameters:
-  ///   - q: an int8 quantized graph.
+  ///   - q: an int8 or int4 quantized graph. int4 graphs use the generic packed `*_s4`
+  ///     kernels only (no specializations, no in-place depthwise), weights and activations
+  ///     packed two per byte, and `uint8_t` bytes in the C API.
   ///   - plan: a plan of `problem.problem` (scratch after the arena, TinyEngine's layout) or of
   ///     `problem.withScratchBuffers` (scratch placed jointly).
   ///   - problem: `q.graph.memoryProblem(.tinyEngine(inPlaceDepthwise:))`; a depthwise node
-  ///     whose output has no buffer of its own runs in place.
+  ///     whose output has no buffer of its own runs in place. For int4:
+  ///     `memoryProblem(.tinyEngine(inPlaceDepthwise: false), precision: .int4)` (packed
+  ///     buffers; an int8-sized problem also works, with a larger arena).
   ///   - options: API name and specialization switch.
   /// - Returns: `include/model.h`, `model.c`, the kernels it calls and `manifest.json`, in a
   ///   stable order; the same inputs give the same text.

@@ -33,6 +33,8 @@ public enum CodeGenError: Error, Equatable, CustomStringConvertible {
   case invalidQuantization(node: String, reason: String)
   /// A harness was given data whose size differs from the program's tensors.
   case harnessSizeMismatch(what: String, expected: Int, actual: Int)
+  /// An int4 program's harness was given a value outside int4's range.
+  case harnessValueOutOfRange(what: String, index: Int, value: Int)
 
   public var description: String {
     switch self {
@@ -40,8 +42,8 @@ public enum CodeGenError: Error, Equatable, CustomStringConvertible {
       return "program name '\(name)' is not a C identifier; use letters, digits and '_' "
         + "(not starting with a digit), e.g. 'model' or 'mcunet_in0'"
     case .unsupportedPrecision(let graph, let bits):
-      return "graph '\(graph)' is quantized to \(bits), but code generation emits int8 only "
-        + "so far (int4 not yet); quantize with bitWidth: .int8"
+      return "graph '\(graph)' is quantized to \(bits), which code generation does not emit; "
+        + "quantize with bitWidth: .int8 or .int4"
     case .unsupportedOp(let node, let op):
       return "node '\(node)': no C kernel for op '\(op)'; replace the op or add a kernel "
         + "(STYLE.md B9)"
@@ -80,6 +82,10 @@ public enum CodeGenError: Error, Equatable, CustomStringConvertible {
     case .harnessSizeMismatch(let what, let expected, let actual):
       return "the self-check \(what) has \(actual) bytes but the program's tensor has "
         + "\(expected); pass the interpreter's output of this graph for this input"
+    case .harnessValueOutOfRange(let what, let index, let value):
+      return "the self-check \(what) of an int4 program holds \(value) at index \(index), "
+        + "outside -8...7; pass int4 values (IntegerInterpreter.run of the int4 graph), "
+        + "not packed bytes or int8 data"
     }
   }
 

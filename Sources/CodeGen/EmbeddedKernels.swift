@@ -521,6 +521,47 @@ size_t mcu_pointwise_conv2d_s4_scratch_bytes(const mcu_conv_params* params,
                                              const mcu_dims* filter_dims,
                                              const mcu_dims* output_dims);
 
+/// Per-channel int4 linear layer: `mcu_fully_connected_per_channel_s8`'s arithmetic on packed
+/// int4 tensors (IntegerReference.fullyConnectedPerChannelInt4). input [N, cIn], filter
+/// [cOut, cIn] and output [N, cOut] are packed int4 in that flat order (dims as the s8 kernel);
+/// bias int32 or NULL; filter_offset is ignored; the clamp lies in [-8, 7]. Accumulator bound:
+/// cIn <= 2^16 terms of at most 7*15.
+mcu_status mcu_fully_connected_per_channel_s4(const mcu_fc_params* params,
+                                              const mcu_per_channel_quant* quant,
+                                              const mcu_dims* input_dims, const uint8_t* input,
+                                              const mcu_dims* filter_dims, const uint8_t* filter,
+                                              const int32_t* bias, uint8_t* output);
+/// Scratch of `mcu_fully_connected_per_channel_s4`: 0 bytes.
+size_t mcu_fully_connected_per_channel_s4_scratch_bytes(const mcu_dims* input_dims,
+                                                        const mcu_dims* filter_dims);
+
+/// Element-wise int4 ADD: `mcu_add_s8`'s arithmetic (left shift 20) on packed int4 tensors
+/// (IntegerReference.addInt4). input1, input2 and output hold `size` packed int4 values each;
+/// offsets are -zp with zp in [-8, 7], the clamp lies in [-8, 7]. Each output byte is computed
+/// from the input bytes at its index before it is written, so output may alias either input.
+mcu_status mcu_add_s4(const mcu_add_params* params, const uint8_t* input1, const uint8_t* input2,
+                      int32_t size, uint8_t* output);
+/// Scratch of `mcu_add_s4`: 0 bytes.
+size_t mcu_add_s4_scratch_bytes(int32_t size);
+
+/// Int4 average pool: `mcu_avgpool_s8`'s arithmetic on packed int4 tensors
+/// (IntegerReference.averagePoolInt4). input [N, H, W, C], output [N, oH, oW, C] packed int4;
+/// the clamp lies in [-8, 7]. Bound: |sum| <= 8*kH*kW.
+mcu_status mcu_avgpool_s4(const mcu_pool_params* params, const mcu_dims* input_dims,
+                          const uint8_t* input, const mcu_dims* output_dims, uint8_t* output);
+/// Scratch of `mcu_avgpool_s4`: 0 bytes.
+size_t mcu_avgpool_s4_scratch_bytes(const mcu_pool_params* params, const mcu_dims* input_dims,
+                                    const mcu_dims* output_dims);
+
+/// Int4 global average pool: `mcu_avgpool_s4` with an HxW window, stride 1, no padding
+/// (IntegerReference.globalAveragePoolInt4). input [N, H, W, C], output [N, 1, 1, C] packed
+/// int4. Bound: H*W < 2^24.
+mcu_status mcu_global_avgpool_s4(const mcu_dims* input_dims, const uint8_t* input,
+                                 int32_t activation_min, int32_t activation_max,
+                                 uint8_t* output);
+/// Scratch of `mcu_global_avgpool_s4`: 0 bytes.
+size_t mcu_global_avgpool_s4_scratch_bytes(const mcu_dims* input_dims);
+
 #ifdef __cplusplus
 }
 #endif
@@ -532,6 +573,56 @@ size_t mcu_pointwise_conv2d_s4_scratch_bytes(const mcu_conv_params* params,
 
   /// Sources of Sources/CMicroKernels, by name.
   public static let sources: [File] = [
+    File(
+      name: "mcu_add_s4.c",
+      contents: #"""
+// mcu_add_s4.c: element-wise int4 ADD of two packed tensors with their own scales and zero
+// points (MCUNet Table 4): `mcu_add_s8`'s arithmetic (TFLite's AddFunc, left shift 20) on the
+// unpacked values, an int4 clamp, and the result packed again (mcu_int4.h). One output byte is
+// computed from the two input bytes at the same index before it is written, so the output may
+// alias either input, as for int8.
+#include "mcu_kernels.h"
+
+// One element: requantize both inputs to the common scale, sum, requantize, offset, clamp.
+static int32_t add_one(const mcu_add_params* params, int32_t x1, int32_t x2) {
+  const int64_t scale_up = (int64_t)1 << params->left_shift;
+  // |x + offset| <= 15, so with left_shift <= 22 the shifted values stay below 2^26.
+  const int32_t shifted1 = mcu_sat32(((int64_t)x1 + params->input1_offset) * scale_up);
+  const int32_t shifted2 = mcu_sat32(((int64_t)x2 + params->input2_offset) * scale_up);
+  const int32_t scaled1 = mcu_requantize_mode(shifted1, params->input1_multiplier,
+                                              params->input1_shift, params->rounding);
+  const int32_t scaled2 = mcu_requantize_mode(shifted2, params->input2_multiplier,
+                                              params->input2_shift, params->rounding);
+  const int32_t sum = mcu_sat32((int64_t)scaled1 + scaled2);
+  int64_t raw = (int64_t)mcu_requantize_mode(sum, params->output_multiplier, params->output_shift,
+                                             params->rounding) +
+                params->output_offset;
+  if (raw < params->activation_min) raw = params->activation_min;
+  if (raw > params->activation_max) raw = params->activation_max;
+  return (int32_t)raw;
+}
+
+mcu_status mcu_add_s4(const mcu_add_params* params, const uint8_t* input1, const uint8_t* input2,
+                      int32_t size, uint8_t* output) {
+  if (params == NULL || input1 == NULL || input2 == NULL || output == NULL) {
+    return MCU_ARG_ERROR;
+  }
+  for (int32_t i = 0; i < size; i += 2) {
+    const int32_t low = add_one(params, mcu_s4_load(input1, i), mcu_s4_load(input2, i));
+    // An odd size leaves the last high nibble 0, as Quantization's PackedInt4 does.
+    const int32_t high =
+        i + 1 < size ? add_one(params, mcu_s4_load(input1, i + 1), mcu_s4_load(input2, i + 1)) : 0;
+    output[i / 2] = (uint8_t)(((uint32_t)low & 0x0Fu) | (((uint32_t)high & 0x0Fu) << 4));
+  }
+  return MCU_OK;
+}
+
+size_t mcu_add_s4_scratch_bytes(int32_t size) {
+  (void)size;
+  return 0;
+}
+
+"""#),
     File(
       name: "mcu_add_s8.c",
       contents: #"""
@@ -571,6 +662,102 @@ mcu_status mcu_add_s8(const mcu_add_params* params, const int8_t* input1, const 
 
 size_t mcu_add_s8_scratch_bytes(int32_t size) {
   (void)size;
+  return 0;
+}
+
+"""#),
+    File(
+      name: "mcu_avgpool_s4.c",
+      contents: #"""
+// mcu_avgpool_s4.c: int4 average pool and global average pool on packed tensors (MCUNet
+// Table 4): `mcu_avgpool_s8`'s arithmetic (TFLM AveragePool: input and output share scale and
+// zero point, a rounded division by the number of valid taps) on the unpacked values, an int4
+// clamp, and the result packed again (mcu_int4.h). Outputs are stored in increasing flat order.
+#include "mcu_kernels.h"
+
+static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
+static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+
+// round(sum / count), ties away from zero (TFLM), clamped; count > 0.
+static int32_t rounded_average(int32_t sum, int32_t count, int32_t act_min, int32_t act_max) {
+  int32_t average = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+  if (average < act_min) average = act_min;
+  if (average > act_max) average = act_max;
+  return average;
+}
+
+mcu_status mcu_avgpool_s4(const mcu_pool_params* params, const mcu_dims* input_dims,
+                          const uint8_t* input, const mcu_dims* output_dims, uint8_t* output) {
+  if (params == NULL || input_dims == NULL || input == NULL || output_dims == NULL ||
+      output == NULL) {
+    return MCU_ARG_ERROR;
+  }
+  const int32_t batches = input_dims->n;
+  const int32_t in_h = input_dims->h;
+  const int32_t in_w = input_dims->w;
+  const int32_t channels = input_dims->c;
+  const int32_t out_h = output_dims->h;
+  const int32_t out_w = output_dims->w;
+  for (int32_t n = 0; n < batches; ++n) {
+    for (int32_t oy = 0; oy < out_h; ++oy) {
+      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
+      const int32_t ky_begin = max_i32(0, -in_y0);
+      const int32_t ky_end = min_i32(params->filter_h, in_h - in_y0);
+      for (int32_t ox = 0; ox < out_w; ++ox) {
+        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
+        const int32_t kx_begin = max_i32(0, -in_x0);
+        const int32_t kx_end = min_i32(params->filter_w, in_w - in_x0);
+        // Padding < window (validated in Swift) keeps count >= 1.
+        const int32_t count = max_i32(1, (ky_end - ky_begin) * (kx_end - kx_begin));
+        const int32_t out_base = ((n * out_h + oy) * out_w + ox) * channels;
+        for (int32_t c = 0; c < channels; ++c) {
+          // sum is int32: |x| <= 8 per tap.
+          int32_t sum = 0;
+          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
+            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
+            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+              sum += mcu_s4_load(input, (row + kx) * channels + c);
+            }
+          }
+          mcu_s4_store(output, out_base + c,
+                       rounded_average(sum, count, params->activation_min,
+                                       params->activation_max));
+        }
+      }
+    }
+  }
+  return MCU_OK;
+}
+
+size_t mcu_avgpool_s4_scratch_bytes(const mcu_pool_params* params, const mcu_dims* input_dims,
+                                    const mcu_dims* output_dims) {
+  (void)params;
+  (void)input_dims;
+  (void)output_dims;
+  return 0;
+}
+
+mcu_status mcu_global_avgpool_s4(const mcu_dims* input_dims, const uint8_t* input,
+                                 int32_t activation_min, int32_t activation_max,
+                                 uint8_t* output) {
+  if (input_dims == NULL || input == NULL || output == NULL) return MCU_ARG_ERROR;
+  const int32_t pixels = input_dims->h * input_dims->w;
+  const int32_t channels = input_dims->c;
+  for (int32_t n = 0; n < input_dims->n; ++n) {
+    const int32_t image = n * pixels * channels;
+    for (int32_t c = 0; c < channels; ++c) {
+      // sum is int32: |x| <= 8 and H*W < 2^24.
+      int32_t sum = 0;
+      for (int32_t p = 0; p < pixels; ++p) sum += mcu_s4_load(input, image + p * channels + c);
+      mcu_s4_store(output, n * channels + c,
+                   rounded_average(sum, max_i32(1, pixels), activation_min, activation_max));
+    }
+  }
+  return MCU_OK;
+}
+
+size_t mcu_global_avgpool_s4_scratch_bytes(const mcu_dims* input_dims) {
+  (void)input_dims;
   return 0;
 }
 
@@ -1120,6 +1307,54 @@ size_t mcu_depthwise_conv2d_s8_inplace_scratch_bytes(const mcu_conv_params* para
   const size_t padded_h = (size_t)(input_dims->h + params->pad_top + params->pad_bottom);
   const size_t padded_w = (size_t)(input_dims->w + params->pad_left + params->pad_right);
   return padded_h * padded_w;
+}
+
+"""#),
+    File(
+      name: "mcu_fully_connected_s4.c",
+      contents: #"""
+// mcu_fully_connected_s4.c: per-channel int4 linear layer on packed tensors (MCUNet Table 4):
+// `mcu_fully_connected_per_channel_s8`'s arithmetic (TFLM FullyConnectedPerChannel) on the
+// unpacked values, an int4 clamp, and the result packed again (mcu_int4.h).
+#include "mcu_kernels.h"
+
+mcu_status mcu_fully_connected_per_channel_s4(const mcu_fc_params* params,
+                                              const mcu_per_channel_quant* quant,
+                                              const mcu_dims* input_dims, const uint8_t* input,
+                                              const mcu_dims* filter_dims, const uint8_t* filter,
+                                              const int32_t* bias, uint8_t* output) {
+  if (params == NULL || quant == NULL || quant->multiplier == NULL || quant->shift == NULL ||
+      input_dims == NULL || input == NULL || filter_dims == NULL || filter == NULL ||
+      output == NULL) {
+    return MCU_ARG_ERROR;
+  }
+  const int32_t batches = input_dims->n;
+  const int32_t c_in = input_dims->c;
+  const int32_t c_out = filter_dims->n;
+  for (int32_t n = 0; n < batches; ++n) {
+    for (int32_t o = 0; o < c_out; ++o) {
+      // acc is int32: cIn <= 2^16 terms of |w*(x + input_offset)| <= 7*15.
+      int32_t acc = 0;
+      for (int32_t i = 0; i < c_in; ++i) {
+        acc += mcu_s4_load(filter, o * c_in + i) *
+               (mcu_s4_load(input, n * c_in + i) + params->input_offset);
+      }
+      acc = mcu_add_bias(acc, bias, o);
+      // Outputs are stored in increasing flat order, as mcu_s4_store requires.
+      mcu_s4_store(output, n * c_out + o,
+                   mcu_requantize_clamp(acc, quant->multiplier[o], quant->shift[o],
+                                        params->rounding, params->output_offset,
+                                        params->activation_min, params->activation_max));
+    }
+  }
+  return MCU_OK;
+}
+
+size_t mcu_fully_connected_per_channel_s4_scratch_bytes(const mcu_dims* input_dims,
+                                                        const mcu_dims* filter_dims) {
+  (void)input_dims;
+  (void)filter_dims;
+  return 0;
 }
 
 """#),

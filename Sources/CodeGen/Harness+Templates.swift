@@ -2,7 +2,7 @@
 // The fixed C text of the two harness mains (Harness.swift), parameterized by the API name.
 
 extension Harness {
-  static func ioBody(name: String, prefix: String) -> String {
+  static func ioBody(name: String, prefix: String, byteType: String = "int8_t") -> String {
     """
     // clock_gettime and CLOCK_MONOTONIC are POSIX, not C99.
     #define _POSIX_C_SOURCE 199309L
@@ -15,8 +15,8 @@ extension Harness {
 
     #include "model.h"
 
-    static int8_t input_buffer[\(prefix)_INPUT_BYTES];
-    static int8_t output_buffer[\(prefix)_OUTPUT_BYTES];
+    static \(byteType) input_buffer[\(prefix)_INPUT_BYTES];
+    static \(byteType) output_buffer[\(prefix)_OUTPUT_BYTES];
 
     static int64_t now_ns(void) {
       struct timespec t;
@@ -108,13 +108,13 @@ extension Harness {
   }
 
   /// `<name>_trace_layer`: compares each traced layer with its `layer_checks` entry.
-  static func traceFunction(name: String, count: Int) -> String {
+  static func traceFunction(name: String, count: Int, byteType: String = "int8_t") -> String {
     """
 
     // Layer mismatches of the current run (a test harness; the model itself has no state).
     static long layer_mismatches = 0;
 
-    void \(name)_trace_layer(int32_t node, const int8_t *output, int32_t bytes) {
+    void \(name)_trace_layer(int32_t node, const \(byteType) *output, int32_t bytes) {
       for (int32_t k = 0; k < \(count); ++k) {
         const layer_check *check = &layer_checks[k];
         if (check->node != node) continue;
@@ -142,7 +142,9 @@ extension Harness {
     """
   }
 
-  static func selfCheckBody(name: String, prefix: String, traced: Bool) -> String {
+  static func selfCheckBody(
+    name: String, prefix: String, traced: Bool, byteType: String = "int8_t"
+  ) -> String {
     let layerCheck =
       traced
       ? """
@@ -155,7 +157,7 @@ extension Harness {
     return """
 
       // Compares `output` with `expected`; prints the first 20 differences; returns their count.
-      static long compare(const int8_t *output, int run) {
+      static long compare(const \(byteType) *output, int run) {
         long mismatches = 0;
         for (long i = 0; i < \(prefix)_OUTPUT_BYTES; ++i) {
           if (output[i] == expected[i]) continue;
@@ -169,7 +171,7 @@ extension Harness {
       }
 
       int main(void) {
-        static int8_t output[\(prefix)_OUTPUT_BYTES];
+        static \(byteType) output[\(prefix)_OUTPUT_BYTES];
         for (int run = 1; run <= 2; ++run) {
           const \(name)_status status = \(name)_invoke(input_data, output);
           if (status != \(prefix)_OK) {

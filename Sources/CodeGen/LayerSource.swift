@@ -81,12 +81,30 @@ struct LayerSource {
       let cIn = q.graph.nodes[node.inputs[0]].outputElements
       declarations += LayerSource.weightArrays(
         layer, q: q, multipliers: params.outputMultipliers, bytes: &bytes)
-      declarations += LayerSource.fcParams(p + "_params", params)
-      declarations += LayerSource.dims(p + "_input_dims", [1, 1, 1, cIn])
-      declarations += LayerSource.dims(p + "_filter_dims", [node.outputElements, 1, 1, cIn])
+      let dims =
+        LayerSource.dims(p + "_input_dims", [1, 1, 1, cIn])
+        + LayerSource.dims(p + "_filter_dims", [node.outputElements, 1, 1, cIn])
+      guard layer.kernel.isSpecialized else {
+        declarations += LayerSource.fcParams(p + "_params", params) + dims
+        args = [
+          "&\(p)_params", "&\(p)_quant", "&\(p)_input_dims", input, "&\(p)_filter_dims",
+          "\(p)_weights", "\(p)_bias", output,
+        ]
+        return
+      }
+      // The specialization is the pointwise template on one pixel: conv parameters, no filter
+      // offset (Lowering checked it is zero).
+      declarations += LayerSource.convParams(
+        p + "_params",
+        ConvParams(
+          strideH: 1, strideW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0,
+          inputOffset: params.inputOffset, outputOffset: params.outputOffset,
+          outputMultipliers: params.outputMultipliers, activationMin: params.activationMin,
+          activationMax: params.activationMax, roundingMode: params.roundingMode))
+      declarations += dims + LayerSource.dims(p + "_output_dims", [1, 1, 1, node.outputElements])
       args = [
         "&\(p)_params", "&\(p)_quant", "&\(p)_input_dims", input, "&\(p)_filter_dims",
-        "\(p)_weights", "\(p)_bias", output,
+        "\(p)_weights", "\(p)_bias", "&\(p)_output_dims", output,
       ]
     }
 
@@ -100,16 +118,20 @@ struct LayerSource {
     }
 
     mutating func pool(_ a: PoolAttributes) {
-      declarations += LayerSource.poolParams(p + "_params", QuantizationCheck.poolParams(a))
+      let params = LayerSource.checked { try q.poolParams(ofNode: layer.index) }
+      declarations += LayerSource.poolParams(p + "_params", params)
       declarations += LayerSource.dims(p + "_input_dims", dims(ofNode: node.inputs[0]))
       declarations += LayerSource.dims(p + "_output_dims", dims(ofNode: layer.index))
       args = ["&\(p)_params", "&\(p)_input_dims", input, "&\(p)_output_dims", output]
     }
 
-    /// The global average pool keeps TFLite's full int8 clamp (as the interpreter does).
+    /// The global average pool keeps the format's full clamp (as the interpreter does).
     mutating func globalPool() {
       declarations += LayerSource.dims(p + "_input_dims", dims(ofNode: node.inputs[0]))
-      args = ["&\(p)_input_dims", input, "-128", "127", output]
+      let range = q.bitWidth.activationRange
+      args = [
+        "&\(p)_input_dims", input, "\(range.lowerBound)", "\(range.upperBound)", output,
+      ]
     }
   }
 
@@ -156,9 +178,26 @@ struct LayerSource {
     bytes: inout Int
   ) -> String {
     let p = layer.ident
-    let weights = q.layers[layer.index].weights
-    bytes += weights.count + 12 * layer.bias.count
-    return CText.array("int8_t", p + "_weights", weights)
+    var weights = q.layers[layer.index].weights
+    if layer.kernel.isSpecialized, layer.kernel.op == .conv2d, !layer.bias.isEmpty {
+      // Each output channel's taps padded with zeros to the kernel's window (paddedWindow).
+      let taps = weights.count / layer.bias.count
+      let padded = KernelSpec.paddedWindow(taps)
+      weights = stride(from: 0, to: weights.count, by: taps).flatMap {
+        weights[$0..<$0 + taps] + [Int8](repeating: 0, count: padded - taps)
+      }
+    }
+    let weightArray: String
+    if q.bitWidth == .int4 {
+      // Packed two per byte, low nibble first (Int4.swift); validated at lowering.
+      let packed = checked { try PackedInt4(packing: weights) }.bytes
+      bytes += packed.count + 12 * layer.bias.count
+      weightArray = CText.array("uint8_t", p + "_weights", packed)
+    } else {
+      bytes += weights.count + 12 * layer.bias.count
+      weightArray = CText.array("int8_t", p + "_weights", weights)
+    }
+    return weightArray
       + CText.array("int32_t", p + "_bias", layer.bias)
       + CText.array("int32_t", p + "_multiplier", multipliers.map(\.multiplier))
       + CText.array("int32_t", p + "_shift", multipliers.map { Int32($0.shift) })

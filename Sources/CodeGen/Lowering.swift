@@ -59,12 +59,9 @@ extension LoweredModel {
     options: CodeGenOptions
   ) throws {
     let graph = q.graph
-    guard q.bitWidth == .int8 else {
-      throw CodeGenError.unsupportedPrecision(graph: graph.name, bitWidth: q.bitWidth.rawValue)
-    }
     try Self.checkSteps(graph, problem)
     try Self.checkPlan(plan, problem)
-    let buffers = try BufferMap(graph: graph, plan: plan)
+    let buffers = try BufferMap(graph: graph, plan: plan, precision: q.precision)
     let layout: ScratchLayout =
       plan.problem.buffers.contains { $0.kind == .scratch } ? .joint : .split
     var layers: [LoweredLayer] = []
@@ -147,12 +144,19 @@ extension LoweredModel {
     try QuantizationCheck.check(node: i, of: q)
     guard
       var kernel = graph.kernel(
-        forNode: i, precision: .int8, inPlace: buffers.inPlace[i], options: options.kernels)
+        forNode: i, precision: q.precision, inPlace: buffers.inPlace[i],
+        options: options.kernels)
     else {
       throw CodeGenError.unsupportedOp(node: node.name, op: node.op.kindName)
     }
     let layer = q.layers[i]
     var bias = layer.bias.isEmpty ? [Int32](repeating: 0, count: outputChannels(node)) : layer.bias
+    // The specialized linear kernel has no filter offset (zero for symmetric weights).
+    if kernel.isSpecialized, kernel.op == .fullyConnected,
+      try q.fullyConnectedParams(ofNode: i).filterOffset != 0
+    {
+      kernel = kernel.genericFallback
+    }
     if kernel.foldsBias {
       let inputOffset = -q.layers[node.inputs[0]].output.zeroPoint
       if let folded = BiasFolding.fold(
@@ -172,5 +176,15 @@ extension LoweredModel {
 
   private static func outputChannels(_ node: Node) -> Int {
     node.outputShape.dims.last ?? 0
+  }
+}
+
+extension QuantizedGraph {
+  /// The deployment precision of the graph's tensors (packed two per byte for int4).
+  var precision: Precision {
+    switch bitWidth {
+    case .int8: return .int8
+    case .int4: return .int4
+    }
   }
 }

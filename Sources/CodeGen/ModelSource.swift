@@ -26,6 +26,13 @@ struct ModelSource {
 
   private var graph: Graph { model.q.graph }
 
+  /// The C type of activation bytes: `int8_t`, or `uint8_t` for packed int4 (two values per
+  /// byte, which the `*_s4` kernels take as `uint8_t`).
+  private var byteType: String { model.q.bitWidth == .int4 ? "uint8_t" : "int8_t" }
+
+  /// Bytes of a tensor of `count` elements at the graph's precision.
+  private func bytes(_ count: Int) -> Int { model.q.precision.bytes(count) }
+
   // MARK: - model.h
 
   var header: String {
@@ -54,7 +61,7 @@ struct ModelSource {
       out += """
         /// Defined by the program's main: called after every layer with the graph node's index
         /// and its output (generated with CodeGenOptions.traceLayers, for tests only).
-        void \(name)_trace_layer(int32_t node, const int8_t *output, int32_t bytes);
+        void \(name)_trace_layer(int32_t node, const \(byteType) *output, int32_t bytes);
 
 
         """
@@ -62,7 +69,7 @@ struct ModelSource {
     out += """
       /// Runs the model on one image. `input` holds \(prefix)_INPUT_BYTES values, `output`
       /// receives \(prefix)_OUTPUT_BYTES. Not reentrant: every call uses the same static arena.
-      \(name)_status \(name)_invoke(const int8_t *input, int8_t *output);
+      \(name)_status \(name)_invoke(const \(byteType) *input, \(byteType) *output);
 
       #ifdef __cplusplus
       }
@@ -97,7 +104,7 @@ struct ModelSource {
       out += "#include \"mcu_specialized.h\"\n"
     }
     out += "\n" + CText.comment(arenaComment)
-    out += "static int8_t arena[\(prefix)_ARENA_BYTES];\n"
+    out += "static \(byteType) arena[\(prefix)_ARENA_BYTES];\n"
     for layer in layers { out += "\n" + layer.declarations }
     return out + "\n" + invoke
   }
@@ -116,7 +123,8 @@ struct ModelSource {
   }
 
   private var invoke: String {
-    var out = "\(name)_status \(name)_invoke(const int8_t *input, int8_t *output) {\n"
+    var out =
+      "\(name)_status \(name)_invoke(const \(byteType) *input, \(byteType) *output) {\n"
     out += "  if (input == NULL || output == NULL) return \(prefix)_ARG_ERROR;\n"
     out += "  mcu_status status;\n"
     out += "  memcpy(arena + \(model.inputOffset), input, \(prefix)_INPUT_BYTES);\n"
@@ -125,8 +133,8 @@ struct ModelSource {
       out += text.call
       out += "  if (status != MCU_OK) return \(prefix)_KERNEL_ERROR;\n"
       if traceLayers {
-        let bytes = graph.nodes[layer.index].outputElements
-        out += "  \(name)_trace_layer(\(layer.index), arena + \(layer.outputOffset), \(bytes));\n"
+        let traced = bytes(graph.nodes[layer.index].outputElements)
+        out += "  \(name)_trace_layer(\(layer.index), arena + \(layer.outputOffset), \(traced));\n"
       }
     }
     out += "  memcpy(output, arena + \(model.outputOffset), \(prefix)_OUTPUT_BYTES);\n"
@@ -146,7 +154,7 @@ struct ModelSource {
         node: node.name, op: node.op.kindName, kernel: layer.kernel.symbol,
         specialized: layer.kernel.isSpecialized, biasFolded: layer.kernel.foldsBias,
         inPlace: layer.inPlace, inputOffsets: layer.inputOffsets,
-        outputOffset: layer.outputOffset, outputBytes: node.outputElements,
+        outputOffset: layer.outputOffset, outputBytes: bytes(node.outputElements),
         scratchOffset: layer.scratch?.offset, scratchBytes: layer.scratch?.bytes ?? 0)
     }
     return Manifest(

@@ -13,12 +13,15 @@ enum QuantizationCheck {
     let node = q.graph.nodes[i]
     let layer = q.layers[i]
     do {
-      try layer.output.validate(what: "output")
+      try layer.output.validate(bitWidth: q.bitWidth, what: "output")
       if !layer.weights.isEmpty || !layer.weightShape.dims.isEmpty {
         guard layer.weights.count == layer.weightShape.count else {
           throw CodeGenError.invalidQuantization(
             node: node.name,
             reason: "\(layer.weights.count) weights for shape \(layer.weightShape)")
+        }
+        if q.bitWidth == .int4 {
+          try Int4.validate(layer.weights, range: BitWidth.int4.weightRange, what: "int4 weights")
         }
       }
       try checkOp(i, of: q)
@@ -34,6 +37,7 @@ enum QuantizationCheck {
     let layer = q.layers[i]
     let inputShape = q.graph.nodes[node.inputs.first ?? 0].outputShape
     let biasCount = layer.bias.isEmpty ? nil : layer.bias.count
+    let bits = q.bitWidth
     switch node.op {
     case .input:
       return
@@ -41,33 +45,28 @@ enum QuantizationCheck {
       let p = try q.convParams(ofNode: i)
       if a.isPointwise {
         _ = try p.validatePointwiseConv2D(
-          inputShape: inputShape, filterShape: layer.weightShape, biasCount: biasCount)
+          inputShape: inputShape, filterShape: layer.weightShape, biasCount: biasCount,
+          bitWidth: bits)
       } else {
         _ = try p.validateConv2D(
-          inputShape: inputShape, filterShape: layer.weightShape, biasCount: biasCount)
+          inputShape: inputShape, filterShape: layer.weightShape, biasCount: biasCount,
+          bitWidth: bits)
       }
     case .depthwiseConv2d:
       _ = try q.convParams(ofNode: i).validateDepthwiseConv2D(
-        inputShape: inputShape, filterShape: layer.weightShape, biasCount: biasCount)
+        inputShape: inputShape, filterShape: layer.weightShape, biasCount: biasCount,
+        bitWidth: bits)
     case .linear:
       _ = try q.fullyConnectedParams(ofNode: i).validate(
         inputShape: [1, inputShape.count], filterShape: layer.weightShape,
-        biasCount: biasCount, perChannel: true)
+        biasCount: biasCount, perChannel: true, bitWidth: bits)
     case .add:
-      try q.addParams(ofNode: i).validate()
-    case .avgPool(let a):
-      _ = try poolParams(a).validate(inputShape: inputShape)
+      try q.addParams(ofNode: i).validate(bitWidth: bits)
+    case .avgPool:
+      _ = try q.poolParams(ofNode: i).validate(inputShape: inputShape, bitWidth: bits)
     case .globalAvgPool:
       return
     }
-  }
-
-  /// The integer pool parameters of an IR average pool.
-  static func poolParams(_ a: PoolAttributes) -> PoolParams {
-    PoolParams(
-      filterH: a.kernelH, filterW: a.kernelW, strideH: a.stride, strideW: a.stride,
-      padTop: a.padding.top, padLeft: a.padding.left, padBottom: a.padding.bottom,
-      padRight: a.padding.right)
   }
 }
 

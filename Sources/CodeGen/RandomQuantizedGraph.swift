@@ -17,11 +17,13 @@ public enum RandomQuantizedGraph {
   /// Weights are uniform with He variance (`2 / fanIn` before ReLU/ReLU6, `1 / fanIn` before a
   /// linear output), biases uniform in ±0.1; the ranges are the min/max of each tensor over
   /// `calibrationImages` random images in [−1, 1]. Same generator state, same graph.
+  /// `bitWidth: .int4` quantizes every tensor and weight to int4 (Int4.swift); the random
+  /// draws are the same, so an int4 graph has the int8 graph's float weights.
   ///
   /// - Throws: `QuantizationError` if quantization fails (e.g. a degenerate range).
   public static func make(
     _ graph: Graph, roundingMode: RoundingMode = .doubleRounding, calibrationImages: Int = 1,
-    using generator: inout some RandomNumberGenerator
+    bitWidth: BitWidth = .int8, using generator: inout some RandomNumberGenerator
   ) throws -> QuantizedGraph {
     let weights = graph.nodes.map { randomWeights(for: $0, in: graph, using: &generator) }
     var ranges = [(min: Float, max: Float)](
@@ -36,14 +38,24 @@ public enum RandomQuantizedGraph {
       }
     }
     return try QuantizedGraph(
-      graph: graph, weights: weights, ranges: ranges, bitWidth: .int8, roundingMode: roundingMode)
+      graph: graph, weights: weights, ranges: ranges, bitWidth: bitWidth,
+      roundingMode: roundingMode)
   }
 
-  /// A random int8 input image for `q` (uniform over −128...127, NHWC).
+  /// A random input image for `q` (NHWC), uniform over the format's activation range: int8
+  /// −128...127, or int4 VALUES −8...7 (unpacked, as `IntegerInterpreter.run` takes them).
   public static func input(for q: QuantizedGraph, using generator: inout some RandomNumberGenerator)
     -> [Int8]
   {
-    (0..<q.graph.input.outputElements).map { _ in Int8.random(in: .min ... .max, using: &generator)
+    guard q.bitWidth == .int8 else {
+      let range = q.bitWidth.activationRange
+      let values = Int8(range.lowerBound)...Int8(range.upperBound)
+      return (0..<q.graph.input.outputElements).map { _ in
+        Int8.random(in: values, using: &generator)
+      }
+    }
+    return (0..<q.graph.input.outputElements).map { _ in
+      Int8.random(in: .min ... .max, using: &generator)
     }
   }
 

@@ -60,10 +60,17 @@ extension SpecializedKernels {
           continue;
         }
         const int8_t *src = image + iy * in_w * channels + c;
-        for (int32_t x = 0; x < padded_w; ++x) {
-          const int32_t ix = x - pad_left;
-          row[(x & 1) * half + (x >> 1)] = ix >= 0 && ix < in_w ? src[ix * channels] : pad_value;
+        for (int32_t x = 0; x < pad_left; ++x) row[(x & 1) * half + (x >> 1)] = pad_value;
+        for (int32_t x = pad_left + in_w; x < padded_w; ++x) {
+          row[(x & 1) * half + (x >> 1)] = pad_value;
         }
+        // Image column ix lands at x = ix + pad_left: even x in the first half, odd in the
+        // second; one branch-free strided copy per parity.
+        int8_t *even = row + ((pad_left + 1) >> 1);
+        int8_t *odd = row + half + (pad_left >> 1);
+        const int32_t first_odd = 1 - (pad_left & 1);  // the first ix with x odd
+        for (int32_t ix = pad_left & 1; ix < in_w; ix += 2) even[ix >> 1] = src[ix * channels];
+        for (int32_t ix = first_odd; ix < in_w; ix += 2) odd[ix >> 1] = src[ix * channels];
       }
     }
 
@@ -235,12 +242,14 @@ extension SpecializedKernels {
     }
     return """
         (void)filter_dims;
-      \(cIn < 16 ? "  (void)input_dims;\n" : "")\
+      \(cIn < 16 || spec.op == .fullyConnected ? "  (void)input_dims;\n" : "")\
         const int32_t pixels = output_dims->n * output_dims->h * output_dims->w;
         const int32_t c_out = output_dims->c;
         const requant_args r = requant_args_of(bias, quant, params);
 
-      """ + (cIn < 16 ? pointwiseDotLoops(cIn) : pointwiseBlockedLoops(cIn))
+      """
+      + (cIn < 16 || spec.op == .fullyConnected
+        ? pointwiseDotLoops(cIn) : pointwiseBlockedLoops(cIn))
   }
 
   /// `for` loops over i in [0, cIn) with constant bounds: [0, 16⌊cIn/16⌋) and the remainder.
@@ -288,7 +297,7 @@ extension SpecializedKernels {
       """
     return """
       // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias).
-      const int32_t c_in = input_dims->c;  // == \(cIn); a run-time bound keeps the tails scalar
+      const int32_t c_in = input_dims->c;  // == \(cIn); a run-time bound keeps that tail scalar
       int32_t p = 0;
       for (; p + 1 < pixels; p += 2) {
         const int8_t *x0 = input + p * \(cIn);
@@ -307,7 +316,8 @@ extension SpecializedKernels {
               out1[oc] = folded_output(a10, oc, r);
               out1[oc + 1] = folded_output(a11, oc + 1, r);
             }
-            // The tails (an odd channel or pixel count) run rarely: scalar loops, little code.
+            // An odd channel count is rare: a scalar loop, little code. (An odd pixel count
+            // is common, e.g. 7x7 maps: its last pixel runs vectorised dot products below.)
             for (; oc < c_out; ++oc) {
               const int8_t *w = filter + oc * \(cIn);
               int32_t a0 = 0, a1 = 0;
@@ -325,7 +335,8 @@ extension SpecializedKernels {
             for (int32_t oc = 0; oc < c_out; ++oc) {
               const int8_t *w = filter + oc * \(cIn);
               int32_t a0 = 0;
-              for (int32_t i = 0; i < c_in; ++i) a0 += (int32_t)w[i] * x0[i];
+
+      """ + channelLoops(cIn, indent: 6, body: "a0 += (int32_t)w[i] * x0[i];") + """
               out[oc] = folded_output(a0, oc, r);
             }
           }
@@ -387,6 +398,45 @@ extension SpecializedKernels {
 
     """
 
+  /// TFLite's ADD as `mcu_add_s8` computes it, with every parameter in a local (a store through
+  /// the int8_t output would otherwise force their reloads) and the three requantizations in
+  /// one step each (`mcu_requantize_fused`; every shift is <= 0 here).
+  static let addBody = """
+      const int32_t offset1 = params->input1_offset;
+      const int32_t offset2 = params->input2_offset;
+      const int32_t scale_up = (int32_t)1 << params->left_shift;
+      const int32_t m1 = params->input1_multiplier;
+      const int32_t s1 = params->input1_shift;
+      const int32_t m2 = params->input2_multiplier;
+      const int32_t s2 = params->input2_shift;
+      const int32_t m_out = params->output_multiplier;
+      const int32_t s_out = params->output_shift;
+      const int32_t out_offset = params->output_offset;
+      const int32_t act_min = params->activation_min;
+      const int32_t act_max = params->activation_max;
+      if (params->rounding == MCU_SINGLE_ROUNDING) {
+        for (int32_t i = 0; i < size; ++i) {
+          const int32_t a = mcu_requantize_single((input1[i] + offset1) * scale_up, m1, s1);
+          const int32_t b = mcu_requantize_single((input2[i] + offset2) * scale_up, m2, s2);
+          int32_t v = mcu_requantize_single(a + b, m_out, s_out) + out_offset;
+          v = v < act_min ? act_min : v;
+          output[i] = (int8_t)(v > act_max ? act_max : v);
+        }
+        return MCU_OK;
+      }
+      // |x + offset| <= 255 and left_shift <= 22 (checked at generation), so the shifted inputs
+      // and the sum of the two scaled ones (multipliers below one) stay below 2^31.
+      for (int32_t i = 0; i < size; ++i) {
+        const int32_t a = mcu_requantize_fused((input1[i] + offset1) * scale_up, m1, s1);
+        const int32_t b = mcu_requantize_fused((input2[i] + offset2) * scale_up, m2, s2);
+        int32_t v = mcu_requantize_fused(a + b, m_out, s_out) + out_offset;
+        v = v < act_min ? act_min : v;
+        output[i] = (int8_t)(v > act_max ? act_max : v);
+      }
+      return MCU_OK;
+
+    """
+
   /// Conv k×k, stride s, padding p on cIn channels: gathers each window (padded taps = zp_in)
   /// into the scratch once, then runs every output channel over it.
   static func convBody(_ spec: KernelSpec) -> String {
@@ -395,6 +445,7 @@ extension SpecializedKernels {
     let p = spec.padding ?? 0
     let c = spec.inputChannels ?? 1
     let taps = k * k * c
+    let padded = KernelSpec.paddedWindow(taps)
     return """
         (void)filter_dims;
         const int32_t in_h = input_dims->h;
@@ -405,16 +456,22 @@ extension SpecializedKernels {
         const requant_args r = requant_args_of(bias, quant, params);
         // input_offset lies in [-127, 128], so zp_in fits int8.
         const int8_t pad_value = (int8_t)(-params->input_offset);
+        // The window lives in a local array: stores through the int8_t output cannot alias it,
+        // so it stays in registers across output channels (arena scratch could not). Window
+        // and weights are padded from \(taps) to \(padded) taps with zeros: one constant-trip
+        // dot product per output.
+        int8_t window[\(padded)];
+        for (int32_t t = \(taps); t < \(padded); ++t) window[t] = 0;
         for (int32_t n = 0; n < input_dims->n; ++n) {
           const int8_t *image = input + n * in_h * in_w * \(c);
           for (int32_t oy = 0; oy < out_h; ++oy) {
             for (int32_t ox = 0; ox < out_w; ++ox) {
-              // Gather the [\(k), \(k), \(c)] window into the scratch.
+              // Gather the [\(k), \(k), \(c)] window.
               for (int32_t ky = 0; ky < \(k); ++ky) {
                 const int32_t iy = oy * \(s) - \(p) + ky;
                 for (int32_t kx = 0; kx < \(k); ++kx) {
                   const int32_t ix = ox * \(s) - \(p) + kx;
-                  int8_t *dst = scratch + (ky * \(k) + kx) * \(c);
+                  int8_t *dst = window + (ky * \(k) + kx) * \(c);
                   const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
                   const int8_t *src = image + (inside ? (iy * in_w + ix) * \(c) : 0);
                   for (int32_t ic = 0; ic < \(c); ++ic) dst[ic] = inside ? src[ic] : pad_value;
@@ -422,11 +479,11 @@ extension SpecializedKernels {
               }
               int8_t *out = output + ((n * out_h + oy) * out_w + ox) * c_out;
               const int8_t *w = filter;
-              for (int32_t oc = 0; oc < c_out; ++oc, w += \(taps)) {
+              for (int32_t oc = 0; oc < c_out; ++oc, w += \(padded)) {
                 // acc is int32: \(taps) taps of |w*x| <= 127*128 (input offset in the bias).
                 int32_t acc = 0;
 
-      """ + channelLoops(taps, indent: 12, body: "acc += (int32_t)w[i] * scratch[i];") + """
+      """ + channelLoops(padded, indent: 10, body: "acc += (int32_t)w[i] * window[i];") + """
                   out[oc] = folded_output(acc, oc, r);
                 }
               }

@@ -54,7 +54,9 @@ enum SpecializedKernels {
     let depthwiseStrides = Set(specs.filter { $0.op == .depthwiseConv2d }.map { $0.stride ?? 1 })
     if depthwiseStrides.contains(where: { $0 != 2 }) { out += "\n" + padChannelHelper }
     if depthwiseStrides.contains(2) { out += "\n" + padChannelSplitHelper }
-    if ops.contains(.conv2d) || ops.contains(.pointwiseConv2d) { out += "\n" + outputHelper }
+    if !ops.isDisjoint(with: [.conv2d, .pointwiseConv2d, .fullyConnected]) {
+      out += "\n" + outputHelper
+    }
     for spec in specs {
       out += "\n" + prototype(spec) + " {\n" + body(spec) + "}\n"
     }
@@ -68,6 +70,12 @@ enum SpecializedKernels {
       let k = spec.kernelH ?? 0
       return "In-place depthwise \(k)x\(k), stride \(spec.stride ?? 1), any padding; scratch: "
         + "one padded channel plane."
+    case .add:
+      return "Residual add (TFLite ADD): parameters copied to locals once, one-step "
+        + "requantization\n(mcu_requantize_fused), bit-exact with mcu_add_s8."
+    case .fullyConnected:
+      let channels = spec.inputChannels.map { " on \($0) inputs" } ?? ""
+      return "Fully connected\(channels), per-channel: the pointwise template on one pixel."
     case .pointwiseConv2d:
       guard let c = spec.inputChannels else {
         return "Pointwise (1x1, stride 1) convolution, 2 pixels x 2 output channels per loop."
@@ -78,13 +86,18 @@ enum SpecializedKernels {
     default:
       let k = spec.kernelH ?? 0
       return "Convolution \(k)x\(k), stride \(spec.stride ?? 1), padding \(spec.padding ?? 0), "
-        + "\(spec.inputChannels ?? 0) input channels; scratch: one \(k)x\(k)x"
-        + "\(spec.inputChannels ?? 0) window."
+        + "\(spec.inputChannels ?? 0) input channels; no scratch: the \(k)x\(k)x"
+        + "\(spec.inputChannels ?? 0) window\nis a local array padded to a multiple of 16 taps, "
+        + "as are the weights."
     }
   }
 
   /// The C prototype (without `;`), arguments in the generic kernel's order.
   static func prototype(_ spec: KernelSpec) -> String {
+    if spec.op == .add {
+      return "mcu_status \(spec.symbol)(const mcu_add_params *params, const int8_t *input1,\n"
+        + "    const int8_t *input2, int32_t size, int8_t *output)"
+    }
     var args = [
       "const mcu_conv_params *params", "const mcu_per_channel_quant *quant",
       "const mcu_dims *input_dims",
@@ -102,7 +115,8 @@ enum SpecializedKernels {
   private static func body(_ spec: KernelSpec) -> String {
     switch spec.op {
     case .depthwiseConv2d: return depthwiseBody(spec)
-    case .pointwiseConv2d: return pointwiseBody(spec)
+    case .pointwiseConv2d, .fullyConnected: return pointwiseBody(spec)
+    case .add: return addBody
     default: return convBody(spec)
     }
   }
@@ -110,7 +124,5 @@ enum SpecializedKernels {
 
 extension KernelSpec {
   /// Whether the kernel's C signature ends with a scratch pointer.
-  var scratchArgument: Bool {
-    inPlace || (isSpecialized && op == .conv2d)
-  }
+  var scratchArgument: Bool { inPlace }
 }

@@ -33,7 +33,9 @@ public struct KernelSelectionOptions: Hashable, Sendable, Codable {
 /// - pointwise (most of the MACs of an MBConv network): bias folded, 2 pixels × 2 channels per
 ///   inner loop, so each loaded byte serves two MACs; cIn fixed for `pointwiseChannels`;
 /// - the first layer, 3×3 stride 2 padding 1 on 3 channels: the 27-tap window is gathered once
-///   per pixel and reused by every output channel.
+///   per pixel and reused by every output channel;
+/// - the classifier (linear): the pointwise template on one pixel, bias folded, cIn fixed;
+/// - the residual add: parameters hoisted out of the loop, one-step requantization.
 public enum KernelCatalog {
   /// Square depthwise kernel sizes with an in-place specialization.
   public static let depthwiseKernels = [3, 5, 7]
@@ -88,7 +90,7 @@ extension Graph {
   /// without a kernel at `precision`).
   ///
   /// - Parameters:
-  ///   - precision: int8 selects `s8` kernels; int4 the packed `s4` conv family only.
+  ///   - precision: int8 selects `s8` kernels; int4 the packed generic `s4` kernels.
   ///   - inPlace: the node is a depthwise conv whose output shares its input's buffer.
   ///   - options: whether specializations may be used.
   public func kernel(
@@ -117,9 +119,13 @@ extension Graph {
       else { return .generic(.depthwiseConv2d, inPlace: inPlace) }
       return .specialized(.depthwiseConv2d, kernel: a.kernelH, stride: a.stride, inPlace: true)
     case .linear:
-      return .generic(.fullyConnected)
+      guard specialize else { return .generic(.fullyConnected) }
+      let cIn = nodes[node.inputs[0]].outputElements
+      return .specialized(
+        .fullyConnected,
+        inputChannels: options.pointwiseChannels.map { $0.contains(cIn) } ?? true ? cIn : nil)
     case .add:
-      return .generic(.add)
+      return specialize ? .specialized(.add) : .generic(.add)
     case .avgPool:
       return .generic(.avgPool)
     case .globalAvgPool:
@@ -140,13 +146,17 @@ extension Graph {
       inputChannels: shape.inputChannels)
   }
 
-  /// The packed int4 kernels exist for the conv family only, out of place (CMicroKernels'
-  /// `*_s4`).
+  /// The packed int4 kernels are CMicroKernels' generic `*_s4` functions for every op, out of
+  /// place only (no in-place depthwise and no specializations for int4).
   private func int4Kernel(_ op: Op, inPlace: Bool) -> KernelSpec? {
     switch op {
+    case .input: return nil
     case .conv2d(let a): return .generic(a.isPointwise ? .pointwiseConv2d : .conv2d, dtype: .s4)
     case .depthwiseConv2d: return inPlace ? nil : .generic(.depthwiseConv2d, dtype: .s4)
-    case .input, .linear, .add, .avgPool, .globalAvgPool: return nil
+    case .linear: return .generic(.fullyConnected, dtype: .s4)
+    case .add: return .generic(.add, dtype: .s4)
+    case .avgPool: return .generic(.avgPool, dtype: .s4)
+    case .globalAvgPool: return .generic(.globalAvgPool, dtype: .s4)
     }
   }
 }

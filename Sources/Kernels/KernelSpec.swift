@@ -45,7 +45,7 @@ public enum KernelOp: String, Hashable, Sendable, Codable, CaseIterable {
     case .depthwiseConv2d: return "dwconv"
     case .pointwiseConv2d: return "pwconv"
     case .fullyConnected: return "fc"
-    case .add: return "add"
+    case .add: return "resadd"
     case .avgPool: return "avgpool"
     case .globalAvgPool: return "gap"
     }
@@ -147,11 +147,16 @@ public struct KernelSpec: Hashable, Sendable, Codable, CustomStringConvertible {
 // MARK: - Scratch
 
 extension KernelSpec {
+  /// Taps of a specialized conv's window, rounded up to a multiple of 16 so that its dot
+  /// products are one constant-trip loop the compiler vectorises; the extra taps are zero in
+  /// the window and in the (equally padded) weights.
+  public static func paddedWindow(_ taps: Int) -> Int { (taps + 15) / 16 * 16 }
+
   /// Scratch bytes this kernel needs to run node `i` of `graph` (0 for most kernels).
   ///
   /// - in-place depthwise (generic and specialized): one padded int8 channel plane,
   ///   `(H + pt + pb)·(W + pl + pr)` (TinyEngine keeps it as int16, twice that);
-  /// - specialized conv: one int8 input window, `kH·kW·cIn` (the padded patch it gathers);
+  /// - specialized conv: none (its `paddedWindow` bytes of window are a local array);
   /// - everything else: 0 (direct loops, no im2col, no int16 weight copy).
   public func scratchBytes(forNode i: Int, in graph: Graph) -> Int {
     let node = graph.nodes[i]
@@ -162,8 +167,6 @@ extension KernelSpec {
       let paddedH = input[1] + a.padding.top + a.padding.bottom
       let paddedW = input[2] + a.padding.left + a.padding.right
       return paddedH * paddedW
-    case .conv2d(let a) where isSpecialized && op == .conv2d:
-      return a.kernelH * a.kernelW * input[3]
     default:
       return 0
     }

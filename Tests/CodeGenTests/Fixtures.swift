@@ -42,9 +42,9 @@ enum Fixtures {
   }
 
   /// `tinyBlock` quantized with seeded random weights.
-  static func quantized(seed: UInt64 = 7) throws -> QuantizedGraph {
+  static func quantized(seed: UInt64 = 7, bitWidth: BitWidth = .int8) throws -> QuantizedGraph {
     var rng = SeededGenerator(seed: seed)
-    return try RandomQuantizedGraph.make(tinyBlock(), using: &rng)
+    return try RandomQuantizedGraph.make(tinyBlock(), bitWidth: bitWidth, using: &rng)
   }
 
   /// The TinyEngine execution model's problem of `q` and a GreedyBySize plan of it.

@@ -42,15 +42,13 @@ import _TestSupport
       program.files.map(\.path) == [
         "include/model.h", "model.c", "include/mcu_specialized.h", "mcu_specialized.c",
         "include/mcu_fixedpoint.h", "include/mcu_int4.h", "include/mcu_kernels.h",
-        "mcu_add_s8.c", "mcu_avgpool_s8.c", "mcu_depthwise_conv2d_s8.c",
-        "mcu_fully_connected_s8.c", "manifest.json",
+        "mcu_avgpool_s8.c", "mcu_depthwise_conv2d_s8.c", "manifest.json",
       ])
     #expect(
       program.manifest.kernels == [
         "mcu_conv2d_s8_k3x3_s2_p1_cin3", "mcu_depthwise_conv2d_s8", "mcu_pwconv_s8_cin4",
-        "mcu_add_s8",
-        "mcu_dwconv_s8_k5x5_s2_inplace", "mcu_global_avgpool_s8",
-        "mcu_fully_connected_per_channel_s8",
+        "mcu_resadd_s8", "mcu_dwconv_s8_k5x5_s2_inplace", "mcu_global_avgpool_s8",
+        "mcu_fc_s8_cin8",
       ])
     for line in Self.generatedText(program).split(separator: "\n") where line.utf8.count > 100 {
       Issue.record("line longer than 100 columns: \(line)")

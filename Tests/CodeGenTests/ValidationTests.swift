@@ -29,11 +29,23 @@ import Testing
     }
   }
 
-  @Test func int4IsRejectedWithTheFix() throws {
-    var q = try Fixtures.quantized()
+  /// int4 has no in-place depthwise kernel: a plan that merges a depthwise output into its
+  /// input is rejected with the problem to build instead.
+  @Test func int4InPlaceDepthwiseIsRejectedWithTheFix() throws {
+    let q = try Fixtures.quantized(bitWidth: .int4)
     let (problem, plan) = try Fixtures.planned(q)
+    expectError(["'dw5'", "int4", "inPlaceDepthwise: false", "precision: .int4"]) {
+      _ = try CodeGen.generate(q, plan: plan, problem: problem)
+    }
+  }
+
+  /// An int8-quantized graph relabelled int4 fails at its first node with int8 data.
+  @Test func int8DataInAnInt4GraphIsRejectedNamingTheNode() throws {
+    var q = try Fixtures.quantized()
     q.bitWidth = .int4
-    expectError(["'tiny_block'", "int4", "not yet", "bitWidth: .int8"]) {
+    let problem = q.graph.memoryProblem(.tinyEngine(inPlaceDepthwise: false), precision: .int4)
+    let plan = try GreedyBySizePlanner().plan(problem.problem)
+    expectError(["node '", "re-quantize"]) {
       _ = try CodeGen.generate(q, plan: plan, problem: problem)
     }
   }

@@ -88,7 +88,9 @@ import _TestSupport
     let g = b.graph
     let spec = try #require(g.kernel(forNode: first))
     #expect(spec.symbol == "mcu_conv2d_s8_k3x3_s2_p1_cin3")
-    #expect(spec.scratchBytes(forNode: first, in: g) == 27)
+    // The 27-tap window is a 32-byte local array (paddedWindow), not arena scratch.
+    #expect(spec.scratchBytes(forNode: first, in: g) == 0)
+    #expect(KernelSpec.paddedWindow(27) == 32 && KernelSpec.paddedWindow(32) == 32)
     #expect(g.kernel(forNode: s1) == .generic(.conv2d))
     #expect(g.kernel(forNode: asymmetric) == .generic(.conv2d))
     #expect(g.kernel(forNode: pw)?.symbol == "mcu_pwconv_s8_cin8")
@@ -100,11 +102,35 @@ import _TestSupport
     #expect(g.kernel(forNode: s1)?.scratchBytes(forNode: s1, in: g) == 0)
   }
 
-  @Test func int4HasTheConvFamilyOnly() throws {
+  @Test func int4HasGenericKernelsOnlyAndNoInPlaceDepthwise() throws {
     let g = try depthwiseGraph(kernel: 3, stride: 1)
     #expect(g.kernel(forNode: 1, precision: .int4)?.symbol == "mcu_pointwise_conv2d_s4")
     #expect(g.kernel(forNode: 2, precision: .int4)?.symbol == "mcu_depthwise_conv2d_s4")
-    // No in-place int4 kernel exists, nor int4 add, pool or linear kernels.
+    // No in-place int4 kernel exists.
     #expect(g.kernel(forNode: 2, precision: .int4, inPlace: true) == nil)
+    #expect(g.kernel(forNode: 0, precision: .int4) == nil)
+    // Every other op has its generic s4 kernel, whatever the specialization options.
+    var b = GraphBuilder(name: "int4ops")
+    var x = try b.addInput(height: 6, width: 6, channels: 4)
+    let skip = x
+    x = try b.add(
+      .conv2d(.init(outChannels: 4, kernel: 3, stride: 1, activation: .relu)), inputs: [x],
+      name: "c")
+    x = try b.add(.add(activation: .none), inputs: [skip, x], name: "add")
+    x = try b.add(.avgPool(PoolAttributes(kernel: 2, stride: 2)), inputs: [x], name: "pool")
+    x = try b.add(.globalAvgPool, inputs: [x], name: "gap")
+    try b.add(.linear(LinearAttributes(outFeatures: 3)), inputs: [x], name: "fc")
+    let ops = b.graph
+    let symbols = (1..<ops.nodes.count).map { ops.kernel(forNode: $0, precision: .int4)?.symbol }
+    #expect(
+      symbols == [
+        "mcu_conv2d_s4", "mcu_add_s4", "mcu_avgpool_s4", "mcu_global_avgpool_s4",
+        "mcu_fully_connected_per_channel_s4",
+      ])
+    #expect(
+      (1..<ops.nodes.count).allSatisfy {
+        ops.kernel(forNode: $0, precision: .int4, options: KernelSelectionOptions())?
+          .isSpecialized == false
+      })
   }
 }

@@ -37,14 +37,15 @@ import Testing
 
   /// First conv, every depthwise specialization in place, pointwise with cIn fixed below 16
   /// (one dot product per output), at 16 and 48 (no remainder loop) and at 12 + 24 = 36 (a
-  /// multiple-of-16 loop plus a remainder loop), GAP, linear.
+  /// multiple-of-16 loop plus a remainder loop), the residual add, GAP, linear.
   @Test func specializedKernelsMatchInterpreter() throws {
     let c = try GeneratedCase(TinyGraphs.mbnet(), seed: 13)
     let kernels = Set(c.program.manifest.kernels)
     for symbol in [
       "mcu_conv2d_s8_k3x3_s2_p1_cin3", "mcu_pwconv_s8_cin8", "mcu_pwconv_s8_cin12",
       "mcu_pwconv_s8_cin16", "mcu_pwconv_s8_cin36",
-      "mcu_pwconv_s8_cin24", "mcu_pwconv_s8_cin48", "mcu_dwconv_s8_k3x3_s1_inplace",
+      "mcu_pwconv_s8_cin24", "mcu_pwconv_s8_cin48", "mcu_fc_s8_cin24", "mcu_resadd_s8",
+      "mcu_dwconv_s8_k3x3_s1_inplace",
       "mcu_dwconv_s8_k3x3_s2_inplace", "mcu_dwconv_s8_k5x5_s1_inplace",
       "mcu_dwconv_s8_k5x5_s2_inplace", "mcu_dwconv_s8_k7x7_s1_inplace",
       "mcu_dwconv_s8_k7x7_s2_inplace",

@@ -97,6 +97,30 @@ enum TinyGraphs {
     return b.graph
   }
 
+  /// Every op of an int4 model, on odd sizes and channel counts so tensors end mid-byte:
+  /// input 13×11×3 → conv 3×3 s2 (7, relu6) → MBConv (e3: pw 21, dw 3×3 s1, pw 7) with a
+  /// residual add → dw 5×5 s2 (relu) → avgpool 2×2 s1 → pw 5 → GAP → linear 9.
+  static func int4Every() throws -> Graph {
+    var b = GraphBuilder(name: "int4every")
+    var x = try b.addInput(height: 13, width: 11, channels: 3)
+    x = try b.add(
+      .conv2d(.init(outChannels: 7, kernel: 3, stride: 2, activation: .relu6)),
+      inputs: [x], name: "first_conv")
+    let skip = x
+    x = try mbconv(&b, x, expand: 21, kernel: 3, stride: 1, out: 7, name: "b1")
+    x = try b.add(.add(activation: .none), inputs: [skip, x], name: "b1.add")
+    x = try b.add(
+      .depthwiseConv2d(.init(kernel: 5, stride: 2, activation: .relu)), inputs: [x],
+      name: "dw5")
+    x = try b.add(.avgPool(PoolAttributes(kernel: 2, stride: 1)), inputs: [x], name: "pool")
+    x = try b.add(
+      .conv2d(.init(outChannels: 5, kernel: 1, stride: 1, activation: .none)), inputs: [x],
+      name: "project")
+    x = try b.add(.globalAvgPool, inputs: [x], name: "gap")
+    try b.add(.linear(LinearAttributes(outFeatures: 9)), inputs: [x], name: "classifier")
+    return b.graph
+  }
+
   /// Expand pw (relu6) → depthwise (relu6) → project pw (linear).
   static func mbconv(
     _ b: inout GraphBuilder, _ x: Int, expand: Int, kernel: Int, stride: Int, out: Int,
@@ -124,18 +148,23 @@ struct GeneratedCase {
   var program: CProgram
 
   /// Quantizes `graph` randomly (`seed`), plans it and generates C; `trace` makes the model
-  /// report every layer to the self-checking harness.
+  /// report every layer to the self-checking harness. `bitWidth: .int4` quantizes to int4 and
+  /// plans packed buffers (`precision: .int4`); the data are int4 values, which the harness
+  /// packs.
   init(
     _ graph: Graph, seed: UInt64, inPlace: Bool = true, joint: Bool = false,
     specialize: Bool = true, kernels: KernelSelectionOptions? = nil, trace: Bool = true,
-    planner: any MemoryPlanningAlgorithm = GreedyBySizePlanner()
+    planner: any MemoryPlanningAlgorithm = GreedyBySizePlanner(), bitWidth: BitWidth = .int8,
+    roundingMode: RoundingMode = .doubleRounding
   ) throws {
     var rng = SeededGenerator(seed: seed)
-    q = try RandomQuantizedGraph.make(graph, using: &rng)
+    q = try RandomQuantizedGraph.make(
+      graph, roundingMode: roundingMode, bitWidth: bitWidth, using: &rng)
     input = RandomQuantizedGraph.input(for: q, using: &rng)
     layerOutputs = try IntegerInterpreter.run(q, input: input)
     expected = layerOutputs.last ?? []
-    let problem = graph.memoryProblem(.tinyEngine(inPlaceDepthwise: inPlace))
+    let problem = graph.memoryProblem(
+      .tinyEngine(inPlaceDepthwise: inPlace), precision: bitWidth == .int4 ? .int4 : .int8)
     let plan = try planner.plan(joint ? problem.withScratchBuffers : problem.problem)
     program = try CodeGen.generate(
       q, plan: plan, problem: problem,

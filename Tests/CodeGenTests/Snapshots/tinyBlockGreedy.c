@@ -62,14 +62,14 @@ model_status model_invoke(const int8_t *input, int8_t *output);
 static int8_t arena[MODEL_ARENA_BYTES];
 
 // Layer 1: conv (conv2d 3x3 s2 relu6), [1, 4, 4, 4] -> arena + 148
-// Kernel mcu_conv2d_s8_k3x3_s2_p1_cin3, bias folded; scratch arena + 276 (27 bytes).
-static const int8_t l1_conv_weights[108] = {
+// Kernel mcu_conv2d_s8_k3x3_s2_p1_cin3, bias folded.
+static const int8_t l1_conv_weights[128] = {
   -49, -49, 21, -98, -2, 54, 22, -44, 75, -127, 86, 18, 14, 11, -63, -127, 116, -117, -118, 91, -5,
-  -117, -49, -25, 100, 113, -22, 42, -26, 117, -117, -77, -92, -54, 78, -125, -43, -110, 127, 28,
-  -114, -51, -103, 11, -82, -104, -33, -14, -52, 25, -76, 121, -10, -11, -73, 60, -107, -60, 12, 28,
-  -74, 57, 102, 60, -49, 127, 91, -6, -118, -41, 64, 32, -38, 104, 100, 21, 55, -49, 117, 73, 119,
-  -6, -82, 32, 5, 64, -102, -75, 20, -56, -121, 69, -83, -108, 23, -81, -127, -121, -15, 53, 124,
-  122, -127, -5, 1, 37, 104, -40
+  -117, -49, -25, 100, 113, -22, 0, 0, 0, 0, 0, 42, -26, 117, -117, -77, -92, -54, 78, -125, -43,
+  -110, 127, 28, -114, -51, -103, 11, -82, -104, -33, -14, -52, 25, -76, 121, -10, -11, 0, 0, 0, 0,
+  0, -73, 60, -107, -60, 12, 28, -74, 57, 102, 60, -49, 127, 91, -6, -118, -41, 64, 32, -38, 104,
+  100, 21, 55, -49, 117, 73, 119, 0, 0, 0, 0, 0, -6, -82, 32, 5, 64, -102, -75, 20, -56, -121, 69,
+  -83, -108, 23, -81, -127, -121, -15, 53, 124, 122, -127, -5, 1, 37, 104, -40, 0, 0, 0, 0, 0
 };
 static const int32_t l1_conv_bias[4] = {
   -3739, 1844, -830, -860
@@ -137,7 +137,7 @@ static const mcu_dims l3_pw_filter_dims = {4, 1, 1, 4};
 static const mcu_dims l3_pw_output_dims = {1, 4, 4, 4};
 
 // Layer 4: add (add none), [1, 4, 4, 4] -> arena + 212
-// Kernel mcu_add_s8.
+// Kernel mcu_resadd_s8.
 static const mcu_add_params l4_add_params = {
     .input1_offset = 128, .input2_offset = 42, .output_offset = -71, .left_shift = 20,
     .input1_multiplier = 1132550875, .input1_shift = -1, .input2_multiplier = 1073741824,
@@ -205,13 +205,13 @@ static const mcu_dims l6_dw5_output_dims = {1, 2, 2, 8};
 static const mcu_dims l7_gap_input_dims = {1, 2, 2, 8};
 
 // Layer 8: classifier (linear none), [1, 3] -> arena + 0
-// Kernel mcu_fully_connected_per_channel_s8.
+// Kernel mcu_fc_s8_cin8, bias folded.
 static const int8_t l8_classifier_weights[24] = {
   -23, -46, 127, 86, 89, 77, -65, 50, -127, 122, -20, 44, 91, 27, -5, -9, -70, 0, -82, 12, -81, 107,
   -127, 29
 };
 static const int32_t l8_classifier_bias[3] = {
-  839, -1864, 1197
+  38599, 13880, -25939
 };
 static const int32_t l8_classifier_multiplier[3] = {
   1293438537, 1106833285, 1301317426
@@ -221,11 +221,13 @@ static const int32_t l8_classifier_shift[3] = {
 };
 static const mcu_per_channel_quant l8_classifier_quant = {
     l8_classifier_multiplier, l8_classifier_shift};
-static const mcu_fc_params l8_classifier_params = {
-    .input_offset = 128, .filter_offset = 0, .output_offset = 37, .activation_min = -128,
-    .activation_max = 127, .rounding = MCU_DOUBLE_ROUNDING};
+static const mcu_conv_params l8_classifier_params = {
+    .input_offset = 128, .output_offset = 37, .stride_h = 1, .stride_w = 1, .pad_top = 0,
+    .pad_left = 0, .pad_bottom = 0, .pad_right = 0, .activation_min = -128, .activation_max = 127,
+    .rounding = MCU_DOUBLE_ROUNDING};
 static const mcu_dims l8_classifier_input_dims = {1, 1, 1, 8};
 static const mcu_dims l8_classifier_filter_dims = {3, 1, 1, 8};
+static const mcu_dims l8_classifier_output_dims = {1, 1, 1, 3};
 
 model_status model_invoke(const int8_t *input, int8_t *output) {
   if (input == NULL || output == NULL) return MODEL_ARG_ERROR;
@@ -234,7 +236,7 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
   // 1: conv
   status = mcu_conv2d_s8_k3x3_s2_p1_cin3(
       &l1_conv_params, &l1_conv_quant, &l1_conv_input_dims, arena + 0, &l1_conv_filter_dims,
-      l1_conv_weights, l1_conv_bias, &l1_conv_output_dims, arena + 148, arena + 276);
+      l1_conv_weights, l1_conv_bias, &l1_conv_output_dims, arena + 148);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   // 2: dw3
   status = mcu_depthwise_conv2d_s8(
@@ -247,7 +249,7 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
       l3_pw_bias, &l3_pw_output_dims, arena + 64);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   // 4: add
-  status = mcu_add_s8(&l4_add_params, arena + 148, arena + 64, 64, arena + 212);
+  status = mcu_resadd_s8(&l4_add_params, arena + 148, arena + 64, 64, arena + 212);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   // 5: expand
   status = mcu_pwconv_s8_cin4(
@@ -263,9 +265,10 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
   status = mcu_global_avgpool_s8(&l7_gap_input_dims, arena + 0, -128, 127, arena + 128);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   // 8: classifier
-  status = mcu_fully_connected_per_channel_s8(
+  status = mcu_fc_s8_cin8(
       &l8_classifier_params, &l8_classifier_quant, &l8_classifier_input_dims, arena + 128,
-      &l8_classifier_filter_dims, l8_classifier_weights, l8_classifier_bias, arena + 0);
+      &l8_classifier_filter_dims, l8_classifier_weights, l8_classifier_bias,
+      &l8_classifier_output_dims, arena + 0);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   memcpy(output, arena + 0, MODEL_OUTPUT_BYTES);
   return MODEL_OK;
@@ -287,11 +290,12 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
 extern "C" {
 #endif
 
-// Convolution 3x3, stride 2, padding 1, 3 input channels; scratch: one 3x3x3 window.
+// Convolution 3x3, stride 2, padding 1, 3 input channels; no scratch: the 3x3x3 window
+// is a local array padded to a multiple of 16 taps, as are the weights.
 mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
-    const mcu_dims *output_dims, int8_t *output, int8_t *scratch);
+    const mcu_dims *output_dims, int8_t *output);
 
 // In-place depthwise 5x5, stride 2, any padding; scratch: one padded channel plane.
 mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
@@ -299,12 +303,23 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
     int8_t *data, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
     const mcu_dims *output_dims, int8_t *scratch);
 
+// Fully connected on 8 inputs, per-channel: the pointwise template on one pixel.
+mcu_status mcu_fc_s8_cin8(
+    const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
+    const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
+    const mcu_dims *output_dims, int8_t *output);
+
 // Pointwise (1x1, stride 1) convolution on 4 input channels: constant trip counts
 // (vectorised at -O2), one dot product per output.
 mcu_status mcu_pwconv_s8_cin4(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
     const mcu_dims *output_dims, int8_t *output);
+
+// Residual add (TFLite ADD): parameters copied to locals once, one-step requantization
+// (mcu_requantize_fused), bit-exact with mcu_add_s8.
+mcu_status mcu_resadd_s8(const mcu_add_params *params, const int8_t *input1,
+    const int8_t *input2, int32_t size, int8_t *output);
 
 #ifdef __cplusplus
 }
@@ -337,10 +352,17 @@ static void pad_channel_split(const mcu_conv_params *params, const mcu_dims *inp
       continue;
     }
     const int8_t *src = image + iy * in_w * channels + c;
-    for (int32_t x = 0; x < padded_w; ++x) {
-      const int32_t ix = x - pad_left;
-      row[(x & 1) * half + (x >> 1)] = ix >= 0 && ix < in_w ? src[ix * channels] : pad_value;
+    for (int32_t x = 0; x < pad_left; ++x) row[(x & 1) * half + (x >> 1)] = pad_value;
+    for (int32_t x = pad_left + in_w; x < padded_w; ++x) {
+      row[(x & 1) * half + (x >> 1)] = pad_value;
     }
+    // Image column ix lands at x = ix + pad_left: even x in the first half, odd in the
+    // second; one branch-free strided copy per parity.
+    int8_t *even = row + ((pad_left + 1) >> 1);
+    int8_t *odd = row + half + (pad_left >> 1);
+    const int32_t first_odd = 1 - (pad_left & 1);  // the first ix with x odd
+    for (int32_t ix = pad_left & 1; ix < in_w; ix += 2) even[ix >> 1] = src[ix * channels];
+    for (int32_t ix = first_odd; ix < in_w; ix += 2) odd[ix >> 1] = src[ix * channels];
   }
 }
 
@@ -376,7 +398,7 @@ static inline int8_t folded_output(int32_t acc, int32_t oc, requant_args r) {
 mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
-    const mcu_dims *output_dims, int8_t *output, int8_t *scratch) {
+    const mcu_dims *output_dims, int8_t *output) {
   (void)filter_dims;
   const int32_t in_h = input_dims->h;
   const int32_t in_w = input_dims->w;
@@ -386,16 +408,22 @@ mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
   const requant_args r = requant_args_of(bias, quant, params);
   // input_offset lies in [-127, 128], so zp_in fits int8.
   const int8_t pad_value = (int8_t)(-params->input_offset);
+  // The window lives in a local array: stores through the int8_t output cannot alias it,
+  // so it stays in registers across output channels (arena scratch could not). Window
+  // and weights are padded from 27 to 32 taps with zeros: one constant-trip
+  // dot product per output.
+  int8_t window[32];
+  for (int32_t t = 27; t < 32; ++t) window[t] = 0;
   for (int32_t n = 0; n < input_dims->n; ++n) {
     const int8_t *image = input + n * in_h * in_w * 3;
     for (int32_t oy = 0; oy < out_h; ++oy) {
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        // Gather the [3, 3, 3] window into the scratch.
+        // Gather the [3, 3, 3] window.
         for (int32_t ky = 0; ky < 3; ++ky) {
           const int32_t iy = oy * 2 - 1 + ky;
           for (int32_t kx = 0; kx < 3; ++kx) {
             const int32_t ix = ox * 2 - 1 + kx;
-            int8_t *dst = scratch + (ky * 3 + kx) * 3;
+            int8_t *dst = window + (ky * 3 + kx) * 3;
             const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
             const int8_t *src = image + (inside ? (iy * in_w + ix) * 3 : 0);
             for (int32_t ic = 0; ic < 3; ++ic) dst[ic] = inside ? src[ic] : pad_value;
@@ -403,15 +431,12 @@ mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
         }
         int8_t *out = output + ((n * out_h + oy) * out_w + ox) * c_out;
         const int8_t *w = filter;
-        for (int32_t oc = 0; oc < c_out; ++oc, w += 27) {
+        for (int32_t oc = 0; oc < c_out; ++oc, w += 32) {
           // acc is int32: 27 taps of |w*x| <= 127*128 (input offset in the bias).
           int32_t acc = 0;
-            for (int32_t i = 0; i < 16; ++i) {
-              acc += (int32_t)w[i] * scratch[i];
-            }
-            for (int32_t i = 16; i < 27; ++i) {
-              acc += (int32_t)w[i] * scratch[i];
-            }
+          for (int32_t i = 0; i < 32; ++i) {
+            acc += (int32_t)w[i] * window[i];
+          }
           out[oc] = folded_output(acc, oc, r);
         }
       }
@@ -512,6 +537,31 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
   return MCU_OK;
 }
 
+mcu_status mcu_fc_s8_cin8(
+    const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
+    const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
+    const mcu_dims *output_dims, int8_t *output) {
+  (void)filter_dims;
+  (void)input_dims;
+  const int32_t pixels = output_dims->n * output_dims->h * output_dims->w;
+  const int32_t c_out = output_dims->c;
+  const requant_args r = requant_args_of(bias, quant, params);
+  // acc is int32: 8 terms of |w*x| <= 127*128 (input offset in the bias).
+  for (int32_t p = 0; p < pixels; ++p) {
+    const int8_t *x = input + p * 8;
+    int8_t *out = output + p * c_out;
+    const int8_t *w = filter;
+    for (int32_t oc = 0; oc < c_out; ++oc, w += 8) {
+      int32_t acc = 0;
+      for (int32_t i = 0; i < 8; ++i) {
+        acc += (int32_t)w[i] * x[i];
+      }
+      out[oc] = folded_output(acc, oc, r);
+    }
+  }
+  return MCU_OK;
+}
+
 mcu_status mcu_pwconv_s8_cin4(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
@@ -533,6 +583,42 @@ mcu_status mcu_pwconv_s8_cin4(
       }
       out[oc] = folded_output(acc, oc, r);
     }
+  }
+  return MCU_OK;
+}
+
+mcu_status mcu_resadd_s8(const mcu_add_params *params, const int8_t *input1,
+    const int8_t *input2, int32_t size, int8_t *output) {
+  const int32_t offset1 = params->input1_offset;
+  const int32_t offset2 = params->input2_offset;
+  const int32_t scale_up = (int32_t)1 << params->left_shift;
+  const int32_t m1 = params->input1_multiplier;
+  const int32_t s1 = params->input1_shift;
+  const int32_t m2 = params->input2_multiplier;
+  const int32_t s2 = params->input2_shift;
+  const int32_t m_out = params->output_multiplier;
+  const int32_t s_out = params->output_shift;
+  const int32_t out_offset = params->output_offset;
+  const int32_t act_min = params->activation_min;
+  const int32_t act_max = params->activation_max;
+  if (params->rounding == MCU_SINGLE_ROUNDING) {
+    for (int32_t i = 0; i < size; ++i) {
+      const int32_t a = mcu_requantize_single((input1[i] + offset1) * scale_up, m1, s1);
+      const int32_t b = mcu_requantize_single((input2[i] + offset2) * scale_up, m2, s2);
+      int32_t v = mcu_requantize_single(a + b, m_out, s_out) + out_offset;
+      v = v < act_min ? act_min : v;
+      output[i] = (int8_t)(v > act_max ? act_max : v);
+    }
+    return MCU_OK;
+  }
+  // |x + offset| <= 255 and left_shift <= 22 (checked at generation), so the shifted inputs
+  // and the sum of the two scaled ones (multipliers below one) stay below 2^31.
+  for (int32_t i = 0; i < size; ++i) {
+    const int32_t a = mcu_requantize_fused((input1[i] + offset1) * scale_up, m1, s1);
+    const int32_t b = mcu_requantize_fused((input2[i] + offset2) * scale_up, m2, s2);
+    int32_t v = mcu_requantize_fused(a + b, m_out, s_out) + out_offset;
+    v = v < act_min ? act_min : v;
+    output[i] = (int8_t)(v > act_max ? act_max : v);
   }
   return MCU_OK;
 }

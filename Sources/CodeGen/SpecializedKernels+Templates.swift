@@ -248,8 +248,8 @@ extension SpecializedKernels {
         const requant_args r = requant_args_of(bias, quant, params);
 
       """
-      + (cIn < 16 || spec.op == .fullyConnected
-        ? pointwiseDotLoops(cIn) : pointwiseBlockedLoops(cIn))
+        + (cIn < 16 || spec.op == .fullyConnected
+          ? pointwiseDotLoops(cIn) : pointwiseBlockedLoops(cIn))
   }
 
   /// `for` loops over i in [0, cIn) with constant bounds: [0, 16⌊cIn/16⌋) and the remainder.
@@ -311,38 +311,38 @@ extension SpecializedKernels {
           int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
 
       """ + channelLoops(cIn, indent: 6, body: four) + """
-              out0[oc] = folded_output(a00, oc, r);
-              out0[oc + 1] = folded_output(a01, oc + 1, r);
-              out1[oc] = folded_output(a10, oc, r);
-              out1[oc + 1] = folded_output(a11, oc + 1, r);
-            }
-            // An odd channel count is rare: a scalar loop, little code. (An odd pixel count
-            // is common, e.g. 7x7 maps: its last pixel runs vectorised dot products below.)
-            for (; oc < c_out; ++oc) {
-              const int8_t *w = filter + oc * \(cIn);
-              int32_t a0 = 0, a1 = 0;
-              for (int32_t i = 0; i < c_in; ++i) {
-                a0 += (int32_t)w[i] * x0[i];
-                a1 += (int32_t)w[i] * x1[i];
+                out0[oc] = folded_output(a00, oc, r);
+                out0[oc + 1] = folded_output(a01, oc + 1, r);
+                out1[oc] = folded_output(a10, oc, r);
+                out1[oc + 1] = folded_output(a11, oc + 1, r);
               }
-              out0[oc] = folded_output(a0, oc, r);
-              out1[oc] = folded_output(a1, oc, r);
+              // An odd channel count is rare: a scalar loop, little code. (An odd pixel count
+              // is common, e.g. 7x7 maps: its last pixel runs vectorised dot products below.)
+              for (; oc < c_out; ++oc) {
+                const int8_t *w = filter + oc * \(cIn);
+                int32_t a0 = 0, a1 = 0;
+                for (int32_t i = 0; i < c_in; ++i) {
+                  a0 += (int32_t)w[i] * x0[i];
+                  a1 += (int32_t)w[i] * x1[i];
+                }
+                out0[oc] = folded_output(a0, oc, r);
+                out1[oc] = folded_output(a1, oc, r);
+              }
             }
-          }
-          for (; p < pixels; ++p) {
-            const int8_t *x0 = input + p * \(cIn);
-            int8_t *out = output + p * c_out;
-            for (int32_t oc = 0; oc < c_out; ++oc) {
-              const int8_t *w = filter + oc * \(cIn);
-              int32_t a0 = 0;
+            for (; p < pixels; ++p) {
+              const int8_t *x0 = input + p * \(cIn);
+              int8_t *out = output + p * c_out;
+              for (int32_t oc = 0; oc < c_out; ++oc) {
+                const int8_t *w = filter + oc * \(cIn);
+                int32_t a0 = 0;
 
-      """ + channelLoops(cIn, indent: 6, body: "a0 += (int32_t)w[i] * x0[i];") + """
-              out[oc] = folded_output(a0, oc, r);
+        """ + channelLoops(cIn, indent: 6, body: "a0 += (int32_t)w[i] * x0[i];") + """
+                out[oc] = folded_output(a0, oc, r);
+              }
             }
-          }
-          return MCU_OK;
+            return MCU_OK;
 
-        """
+          """
   }
 
   private static let pointwiseLoops = """

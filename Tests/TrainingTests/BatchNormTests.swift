@@ -2,6 +2,7 @@
 // BatchNorm: hand-computed training/inference goldens (chosen so that √(σ² + ε) is an integer),
 // the running-statistics update, and training-mode gradients against finite differences.
 
+import ModelIR
 import TensorModule
 import Testing
 import _TestSupport
@@ -161,5 +162,114 @@ import _TestSupport
       x, gamma: gamma, beta: beta, mean: running.mean.doubles,
       variance: running.variance.doubles, epsilon: 1e-5)
     assertClose(y.doubles, expected, atol: 1e-5, rtol: 1e-5)
+  }
+
+  /// The fused activation clamp equals batch norm followed by ReLU / ReLU6, the overwriting
+  /// backward equals the accumulating one into zeros, and the gated backward equals the
+  /// activation's backward followed by batch norm's, over channel counts that use every
+  /// channel block and row counts around the 64-row block.
+  @Test func fusedClampAndOverwritingBackwardMatchUnfused() {
+    var rng = SeededGenerator(seed: 45)
+    withEvery("C", in: [1, 8, 24, 41]) { c in
+      withEvery("rows", in: [1, 63, 130]) { m in
+        let bn = BatchNorm(channels: c)
+        let x = randomValues(m * c, in: -4...9, using: &rng).floats
+        let dy = randomValues(m * c, using: &rng).floats
+        let gamma = randomValues(c, in: 0.5...2, using: &rng).floats
+        let beta = randomValues(c, in: 0...3, using: &rng).floats
+        var saved = BatchNorm.SavedStatistics(channels: c)
+        var running = BatchNorm.RunningStatistics(channels: c)
+        var plain = [Float](repeating: .nan, count: m * c)
+        bn.forwardTraining(
+          x, gamma: gamma, beta: beta, into: &plain, saved: &saved, running: &running)
+        let activations: [(ClosedRange<Float>, ([Float], inout [Float]) -> Void)] = [
+          (0...Float.infinity, { ReLU().forward($0, into: &$1) }),
+          (0...6, { ReLU6().forward($0, into: &$1) }),
+        ]
+        for (clamp, act) in activations {
+          var fused = [Float](repeating: .nan, count: m * c)
+          var expected = plain
+          act(plain, &expected)
+          bn.forwardTraining(
+            x, gamma: gamma, beta: beta, into: &fused, saved: &saved, running: &running,
+            clampingTo: clamp)
+          #expect(fused == expected, "clamp \(clamp)")
+          var inference = [Float](repeating: .nan, count: m * c)
+          var unfused = inference
+          bn.forwardInference(x, gamma: gamma, beta: beta, running: running, into: &unfused)
+          let normalized = unfused
+          act(normalized, &unfused)
+          bn.forwardInference(
+            x, gamma: gamma, beta: beta, running: running, into: &inference, clampingTo: clamp)
+          #expect(inference == unfused, "inference clamp \(clamp)")
+        }
+        var (dxA, dxO) = (
+          [Float](repeating: 0, count: m * c), [Float](repeating: .nan, count: m * c)
+        )
+        var (dgA, dbA) = ([Float](repeating: 0, count: c), [Float](repeating: 0, count: c))
+        var (dgO, dbO) = (dgA, dbA)
+        bn.backward(
+          dOutput: dy, input: x, gamma: gamma, saved: saved, accumulatingInto: &dxA,
+          dGamma: &dgA, dBeta: &dbA)
+        bn.backward(
+          dOutput: dy, input: x, gamma: gamma, saved: saved, into: &dxO, accumulating: false,
+          dGamma: &dgO, dBeta: &dbO)
+        #expect(dxO == dxA && dgO == dgA && dbO == dbA)
+        // The gated backward (activation gradient applied inside) equals the activation's
+        // backward followed by the plain one, for both activations and both write modes.
+        for (activation, open) in [(Activation.relu, 0...Float.infinity), (.relu6, 0...6)] {
+          var y = plain
+          ActivationFunction.forward(activation, &y)
+          var dPre = [Float]()
+          ActivationFunction.backward(activation, dOutput: dy, output: y, into: &dPre)
+          for accumulating in [false, true] {
+            var (dxE, dxG) = (
+              [Float](repeating: 0.25, count: m * c), [Float](repeating: 0.25, count: m * c)
+            )
+            var (dgE, dbE) = ([Float](repeating: 0, count: c), [Float](repeating: 0, count: c))
+            var (dgG, dbG) = (dgE, dbE)
+            bn.backward(
+              dOutput: dPre, input: x, gamma: gamma, saved: saved, into: &dxE,
+              accumulating: accumulating, dGamma: &dgE, dBeta: &dbE)
+            bn.backward(
+              dOutput: dy, input: x, gamma: gamma, saved: saved, into: &dxG,
+              accumulating: accumulating, dGamma: &dgG, dBeta: &dbG,
+              gate: BatchNorm.Gate(output: y, open: open))
+            #expect(dxG == dxE && dgG == dgE && dbG == dbE, "\(activation) \(accumulating)")
+          }
+        }
+      }
+    }
+  }
+
+  /// Statistics of a [4096, 19] batch whose means are far from zero and whose first 16 rows
+  /// sit far from the rest (the one-pass sums are shifted by a sampled mean, not the first
+  /// rows'): mean and variance within Float32 rounding of the Float64 two-pass values.
+  @Test func onePassStatisticsMatchTwoPassFloat64() {
+    var rng = SeededGenerator(seed: 46)
+    let (m, c) = (4096, 19)
+    let bn = BatchNorm(channels: c, epsilon: 1e-3, momentum: 1)
+    var x = randomValues(m * c, in: -1...1, using: &rng)
+    for i in x.indices {
+      let (row, ch) = i.quotientAndRemainder(dividingBy: c)
+      // A drifting mean: rows at the start sit 30·ch away from the rest.
+      x[i] = Double(Float(x[i] * Double(ch + 1) + (row < 16 ? 0 : 30 * Double(ch))))
+    }
+    var y = [Float](repeating: .nan, count: m * c)
+    var saved = BatchNorm.SavedStatistics(channels: c)
+    var running = BatchNorm.RunningStatistics(channels: c)
+    bn.forwardTraining(
+      x.floats, gamma: [Float](repeating: 1, count: c), beta: [Float](repeating: 0, count: c),
+      into: &y, saved: &saved, running: &running)
+    for ch in 0..<c {
+      let values = (0..<m).map { x[$0 * c + ch] }
+      let mean = values.reduce(0, +) / Double(m)
+      let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(m)
+      assertClose([Double(saved.mean[ch])], [mean], atol: 1e-6, rtol: 1e-6, "mean \(ch)")
+      // Momentum 1: the running variance is the unbiased batch variance.
+      assertClose(
+        [Double(running.variance[ch])], [variance * Double(m) / Double(m - 1)], atol: 0,
+        rtol: 1e-5, "variance \(ch)")
+    }
   }
 }

@@ -70,19 +70,22 @@ extension GraphModel {
       swap(&scratchA, &buffers.scratchA)
       swap(&scratchB, &buffers.scratchB)
     }
-    // Through the activation: dPre = dA · act′(y).
-    if layer.activation != .none {
+    // Through the activation: dPre = dA · act′(y); after a batch norm, its backward applies
+    // act′ itself while it reads dA (one pass less over the gradient).
+    let gateInNorm = layer.norm != nil && layer.activation != .none
+    if layer.activation != .none && !gateInNorm {
       ActivationFunction.backward(
         layer.activation, dOutput: dA, output: buffers.outputs[j], into: &scratchA)
     }
-    let dPre = layer.activation == .none ? dA : scratchA
+    let dPre = layer.activation == .none || gateInNorm ? dA : scratchA
     switch layer.kind {
     case .input:
       return
     case .conv, .depthwise:
       var dZ = dPre
       if let norm = layer.norm {
-        normalizeBackward(norm, node: j, dOutput: dPre, into: &scratchB)
+        normalizeBackward(
+          norm, node: j, activation: layer.activation, dOutput: dPre, into: &scratchB)
         dZ = scratchB
       }
       convolutionBackward(layer, dOutput: dZ)
@@ -102,19 +105,25 @@ extension GraphModel {
     }
   }
 
-  /// Batch-norm backward of node `j` into `dInput` (overwritten); adds dγ and dβ.
+  /// Batch-norm backward of node `j` into `dInput` (overwritten, so not zeroed first); adds dγ
+  /// and dβ. `dOutput` is the gradient of the node's output, after its activation: the
+  /// activation's gradient is applied inside the batch norm's backward.
   private mutating func normalizeBackward(
-    _ norm: NormLayer, node j: Int, dOutput: [Float], into dInput: inout [Float]
+    _ norm: NormLayer, node j: Int, activation: Activation, dOutput: [Float],
+    into dInput: inout [Float]
   ) {
-    ModelBuffers.setZeros(&dInput, dOutput.count)
+    ModelBuffers.setCount(&dInput, dOutput.count)
     var dGamma = [Float]()
     var dBeta = [Float]()
     swap(&dGamma, &parameters[norm.gamma].gradient)
     swap(&dBeta, &parameters[norm.beta].gradient)
     norm.op.backward(
       dOutput: dOutput, input: buffers.preNorm[j], gamma: parameters[norm.gamma].value,
-      saved: buffers.saved[norm.statistics], accumulatingInto: &dInput, dGamma: &dGamma,
-      dBeta: &dBeta)
+      saved: buffers.saved[norm.statistics], into: &dInput, accumulating: false,
+      dGamma: &dGamma, dBeta: &dBeta,
+      gate: ActivationFunction.clamp(activation).map {
+        BatchNorm.Gate(output: buffers.outputs[j], open: $0)
+      })
     swap(&dGamma, &parameters[norm.gamma].gradient)
     swap(&dBeta, &parameters[norm.beta].gradient)
   }

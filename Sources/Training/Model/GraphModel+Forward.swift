@@ -76,7 +76,10 @@ extension GraphModel {
         swap(&z, &buffers.preNorm[j])
         defer { swap(&z, &buffers.preNorm[j]) }
         convolve(layer, x, into: &z)
-        normalize(norm, z, into: &out, pass: pass)
+        // The activation is fused into the batch norm's store.
+        normalize(
+          norm, z, into: &out, pass: pass, clampingTo: ActivationFunction.clamp(layer.activation))
+        return
       } else {
         convolve(layer, x, into: &out)
       }
@@ -122,9 +125,11 @@ extension GraphModel {
     }
   }
 
-  /// Batch norm of `z` into `out` in the statistics `pass` asks for.
+  /// Batch norm of `z` into `out` in the statistics `pass` asks for, then clamped to `clamp`
+  /// (the fused activation).
   private mutating func normalize(
-    _ norm: NormLayer, _ z: [Float], into out: inout [Float], pass: ForwardPass
+    _ norm: NormLayer, _ z: [Float], into out: inout [Float], pass: ForwardPass,
+    clampingTo clamp: ClosedRange<Float>?
   ) {
     let (gamma, beta, s) = (
       parameters[norm.gamma].value, parameters[norm.beta].value, norm.statistics
@@ -133,16 +138,17 @@ extension GraphModel {
     case .training:
       norm.op.forwardTraining(
         z, gamma: gamma, beta: beta, into: &out, saved: &buffers.saved[s],
-        running: &runningStatistics[s])
+        running: &runningStatistics[s], clampingTo: clamp)
     case .inference:
       norm.op.forwardInference(
-        z, gamma: gamma, beta: beta, running: runningStatistics[s], into: &out)
+        z, gamma: gamma, beta: beta, running: runningStatistics[s], into: &out,
+        clampingTo: clamp)
     case .recalibration:
       // Momentum 1: the running statistics become this batch's mean and unbiased variance.
       let op = BatchNorm(channels: norm.op.channels, epsilon: norm.op.epsilon, momentum: 1)
       op.forwardTraining(
         z, gamma: gamma, beta: beta, into: &out, saved: &buffers.saved[s],
-        running: &runningStatistics[s])
+        running: &runningStatistics[s], clampingTo: clamp)
     }
   }
 }
@@ -156,6 +162,16 @@ enum ActivationFunction {
     case .none: return
     case .relu: ReLU().forwardInPlace(&y)
     case .relu6: ReLU6().forwardInPlace(&y)
+    }
+  }
+
+  /// The output range of an activation, for fusing it into a preceding op's store as a clamp
+  /// (nil for none). Clamping gives exactly `ReLU`/`ReLU6`'s forward values.
+  static func clamp(_ activation: Activation) -> ClosedRange<Float>? {
+    switch activation {
+    case .none: nil
+    case .relu: 0...Float.infinity
+    case .relu6: 0...6
     }
   }
 

@@ -1,8 +1,8 @@
 // DepthwiseConv2D.swift
-// Depthwise convolution (groups = C, one kH×kW filter per channel) as direct loops whose
-// innermost loop runs over the contiguous channels of NHWC, so it vectorises; forward, input
-// gradient and weight gradient side by side. Rows are split over the cores. The readable spec
-// is `Reference.depthwiseConv2d`.
+// Depthwise convolution (groups = C, one kH×kW filter per channel) as direct loops over the
+// in-bounds taps only, eight contiguous NHWC channels at a time in a SIMD register; forward,
+// input gradient and weight gradient side by side. Rows are split over the cores. The readable
+// spec is `Reference.depthwiseConv2d`.
 
 import TensorModule
 
@@ -56,35 +56,66 @@ public struct DepthwiseConv2D: Hashable, Sendable {
 
   /// Overwrites `output` with the depthwise convolution of `input`. Rows (n, oy) are split
   /// over the cores.
+  ///
+  /// Each output pixel sums its in-bounds taps only (the tap ranges are computed once per row
+  /// and column, so padding costs no per-tap test), a block of channels at a time in
+  /// registers (`forwardBlock`).
   public func forward(_ input: [Float], weight: [Float], into output: inout [Float]) {
     let n = batch(of: input)
     checkCount(weight.count, weightShape.count, "DepthwiseConv2D weight")
     checkCount(output.count, outputShape(batch: n).count, "DepthwiseConv2D output")
     let (g, c) = (window, channels)
-    let rows = WorkSplit(
-      count: n * g.outputHeight, minimumRows: Grain.rows(flopsPerRow: flopsPerOutputRow))
+    let (inH, inW, oH, oW, kW) = (
+      g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.kernelWidth
+    )
+    let (s, pT, pL) = (g.stride, g.padding.top, g.padding.left)
+    let columnTaps = (0..<oW).map { g.kernelColumns(outputColumn: $0) }
+    let rows = WorkSplit(count: n * oH, minimumRows: Grain.rows(flopsPerRow: flopsPerOutputRow))
     input.withUnsafeBufferPointer { xb in
       weight.withUnsafeBufferPointer { wb in
         output.withUnsafeMutableBufferPointer { yb in
-          guard let x = xb.baseAddress, let w = wb.baseAddress, let y = yb.baseAddress else {
-            return
-          }
-          rows.run { _, range in
-            for row in range {
-              let (b, oy) = row.quotientAndRemainder(dividingBy: g.outputHeight)
-              for ox in 0..<g.outputWidth {
-                let out = y + (row * g.outputWidth + ox) * c
-                out.update(repeating: 0, count: c)
-                for ky in 0..<g.kernelHeight {
-                  let iy = oy * g.stride - g.padding.top + ky
-                  guard iy >= 0 && iy < g.inputHeight else { continue }
-                  for kx in 0..<g.kernelWidth {
-                    let ix = ox * g.stride - g.padding.left + kx
-                    guard ix >= 0 && ix < g.inputWidth else { continue }
-                    let xp = x + ((b * g.inputHeight + iy) * g.inputWidth + ix) * c
-                    let wp = w + (ky * g.kernelWidth + kx) * c
-                    for ch in 0..<c { out[ch] += xp[ch] * wp[ch] }
+          columnTaps.withUnsafeBufferPointer { taps in
+            guard let x = xb.baseAddress, let w = wb.baseAddress, let y = yb.baseAddress else {
+              return
+            }
+            rows.run { _, range in
+              for row in range {
+                let (b, oy) = row.quotientAndRemainder(dividingBy: oH)
+                let kyRange = g.kernelRows(outputRow: oy)
+                // Input offset of (b, iy = oy·s − pT, ix = −pL); tap (ky, kx) adds (ky·W + kx)·C.
+                let origin = ((b * inH + oy * s - pT) * inW - pL) * c
+                var ox = 0
+                while ox < oW {
+                  let tap = TapLoop(
+                    rows: kyRange, columns: taps[ox], channels: c, inputRowStride: inW * c,
+                    weightRowStride: kW * c)
+                  let xBase = origin + ox * s * c
+                  let out = y + (row * oW + ox) * c
+                  // Four neighbours with the same taps (the interior) share each weight load.
+                  if ox + 3 < oW && taps[ox + 3] == taps[ox] {
+                    let xStep = s * c
+                    forEachChannelBlock(c) { block, ch in
+                      switch block {
+                      case .sixteen:
+                        tap.forward4(SIMD8<Float>.self, x + ch, xBase, xStep, w + ch, out + ch)
+                        tap.forward4(
+                          SIMD8<Float>.self, x + ch + 8, xBase, xStep, w + ch + 8, out + ch + 8)
+                      case .eight:
+                        tap.forward4(SIMD8<Float>.self, x + ch, xBase, xStep, w + ch, out + ch)
+                      case .one: tap.forward4(Float.self, x + ch, xBase, xStep, w + ch, out + ch)
+                      }
+                    }
+                    ox += 4
+                    continue
                   }
+                  forEachChannelBlock(c) { block, ch in
+                    switch block {
+                    case .sixteen: tap.forward(SIMD16<Float>.self, x + ch, xBase, w + ch, out + ch)
+                    case .eight: tap.forward(SIMD8<Float>.self, x + ch, xBase, w + ch, out + ch)
+                    case .one: tap.forward(Float.self, x + ch, xBase, w + ch, out + ch)
+                    }
+                  }
+                  ox += 1
                 }
               }
             }
@@ -97,8 +128,8 @@ public struct DepthwiseConv2D: Hashable, Sendable {
   // MARK: - Backward
 
   /// dInput += the depthwise transpose convolution of dOutput, in gather form: each input
-  /// pixel sums the output pixels whose windows cover it, so rows (n, iy) can be split over
-  /// the cores without write conflicts.
+  /// pixel sums the output pixels whose windows cover it (tap ky = iy + pT − oy·s), so rows
+  /// (n, iy) can be split over the cores without write conflicts.
   public func backwardInput(
     dOutput: [Float], weight: [Float], accumulatingInto dInput: inout [Float]
   ) {
@@ -106,35 +137,37 @@ public struct DepthwiseConv2D: Hashable, Sendable {
     checkCount(dOutput.count, outputShape(batch: n).count, "DepthwiseConv2D dOutput")
     checkCount(weight.count, weightShape.count, "DepthwiseConv2D weight")
     let (g, c) = (window, channels)
-    let rows = WorkSplit(
-      count: n * g.inputHeight, minimumRows: Grain.rows(flopsPerRow: flopsPerOutputRow))
+    let (inH, inW, oH, oW, kW) = (
+      g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.kernelWidth
+    )
+    let (s, pT, pL) = (g.stride, g.padding.top, g.padding.left)
+    let covering = (0..<inW).map { g.outputColumns(coveringInputColumn: $0) }
+    let rows = WorkSplit(count: n * inH, minimumRows: Grain.rows(flopsPerRow: flopsPerOutputRow))
     dOutput.withUnsafeBufferPointer { dyb in
       weight.withUnsafeBufferPointer { wb in
         dInput.withUnsafeMutableBufferPointer { dxb in
-          guard let dy = dyb.baseAddress, let w = wb.baseAddress, let dx = dxb.baseAddress else {
-            return
-          }
-          rows.run { _, range in
-            for row in range {
-              let (b, iy) = row.quotientAndRemainder(dividingBy: g.inputHeight)
-              for ix in 0..<g.inputWidth {
-                let dst = dx + (row * g.inputWidth + ix) * c
-                for ky in 0..<g.kernelHeight {
-                  // Output row oy covers iy through ky when oy·s − pT + ky == iy.
-                  let ty = iy + g.padding.top - ky
-                  guard ty >= 0 && ty % g.stride == 0 && ty / g.stride < g.outputHeight else {
-                    continue
-                  }
-                  let oy = ty / g.stride
-                  for kx in 0..<g.kernelWidth {
-                    let tx = ix + g.padding.left - kx
-                    guard tx >= 0 && tx % g.stride == 0 && tx / g.stride < g.outputWidth else {
-                      continue
+          covering.withUnsafeBufferPointer { columns in
+            guard let dy = dyb.baseAddress, let w = wb.baseAddress, let dx = dxb.baseAddress
+            else { return }
+            rows.run { _, range in
+              for row in range {
+                let (b, iy) = row.quotientAndRemainder(dividingBy: inH)
+                let oyRange = g.outputRows(coveringInputRow: iy)
+                for ix in 0..<inW {
+                  // Output (oy, ox) reaches (iy, ix) through tap (iy + pT − oy·s, ix + pL − ox·s):
+                  // walking oy and ox up walks the weight offset down by s·kW·C and s·C.
+                  let gather = GatherLoop(
+                    rows: oyRange, columns: columns[ix], channels: c,
+                    dOutputBase: b * oH * oW * c, dOutputRowStride: oW * c,
+                    weightBase: (iy + pT) * kW * c + (ix + pL) * c, weightRowStep: s * kW * c,
+                    weightColumnStep: s * c)
+                  let dst = dx + (row * inW + ix) * c
+                  forEachChannelBlock(c) { block, ch in
+                    switch block {
+                    case .sixteen: gather.accumulate(SIMD16<Float>.self, dy + ch, w + ch, dst + ch)
+                    case .eight: gather.accumulate(SIMD8<Float>.self, dy + ch, w + ch, dst + ch)
+                    case .one: gather.accumulate(Float.self, dy + ch, w + ch, dst + ch)
                     }
-                    let ox = tx / g.stride
-                    let src = dy + ((b * g.outputHeight + oy) * g.outputWidth + ox) * c
-                    let wp = w + (ky * g.kernelWidth + kx) * c
-                    for ch in 0..<c { dst[ch] += src[ch] * wp[ch] }
                   }
                 }
               }
@@ -145,9 +178,10 @@ public struct DepthwiseConv2D: Hashable, Sendable {
     }
   }
 
-  /// dWeight[ky, kx, c] += Σ_{n, oy, ox} dOutput[n, oy, ox, c] · input[n, iy, ix, c]. Each core
-  /// sums its rows into a private [kH, kW, C] buffer; the buffers are then added in chunk
-  /// order, so the result does not depend on thread timing.
+  /// dWeight[ky, kx, c] += Σ_{n, oy, ox} dOutput[n, oy, ox, c] · input[n, iy, ix, c]. For each
+  /// output row and tap, the sum over the row's in-bounds columns is kept in registers and
+  /// added once. Each core sums its rows into a private [kH, kW, C] buffer; the buffers are
+  /// then added in chunk order, so the result does not depend on thread timing.
   public func backwardWeight(
     dOutput: [Float], input: [Float], accumulatingInto dWeight: inout [Float]
   ) {
@@ -155,30 +189,39 @@ public struct DepthwiseConv2D: Hashable, Sendable {
     checkCount(dOutput.count, outputShape(batch: n).count, "DepthwiseConv2D dOutput")
     checkCount(dWeight.count, weightShape.count, "DepthwiseConv2D dWeight")
     let (g, c, wCount) = (window, channels, weightShape.count)
-    let rows = WorkSplit(
-      count: n * g.outputHeight, minimumRows: Grain.rows(flopsPerRow: flopsPerOutputRow))
+    let (inH, inW, oH, oW, kW) = (
+      g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.kernelWidth
+    )
+    let (s, pT, pL) = (g.stride, g.padding.top, g.padding.left)
+    let columnRanges = (0..<kW).map { g.outputColumns(kernelColumn: $0) }
+    let rows = WorkSplit(count: n * oH, minimumRows: Grain.rows(flopsPerRow: flopsPerOutputRow))
     var partial = [Float](repeating: 0, count: rows.chunks * wCount)
     dOutput.withUnsafeBufferPointer { dyb in
       input.withUnsafeBufferPointer { xb in
         partial.withUnsafeMutableBufferPointer { pb in
-          guard let dy = dyb.baseAddress, let x = xb.baseAddress, let p = pb.baseAddress else {
-            return
-          }
-          rows.run { chunk, range in
-            let dw = p + chunk * wCount
-            for row in range {
-              let (b, oy) = row.quotientAndRemainder(dividingBy: g.outputHeight)
-              for ox in 0..<g.outputWidth {
-                let src = dy + (row * g.outputWidth + ox) * c
-                for ky in 0..<g.kernelHeight {
-                  let iy = oy * g.stride - g.padding.top + ky
-                  guard iy >= 0 && iy < g.inputHeight else { continue }
-                  for kx in 0..<g.kernelWidth {
-                    let ix = ox * g.stride - g.padding.left + kx
-                    guard ix >= 0 && ix < g.inputWidth else { continue }
-                    let xp = x + ((b * g.inputHeight + iy) * g.inputWidth + ix) * c
-                    let dwp = dw + (ky * g.kernelWidth + kx) * c
-                    for ch in 0..<c { dwp[ch] += src[ch] * xp[ch] }
+          columnRanges.withUnsafeBufferPointer { columns in
+            guard let dy = dyb.baseAddress, let x = xb.baseAddress, let p = pb.baseAddress else {
+              return
+            }
+            rows.run { chunk, range in
+              let dw = p + chunk * wCount
+              for row in range {
+                let (b, oy) = row.quotientAndRemainder(dividingBy: oH)
+                for ky in g.kernelRows(outputRow: oy) {
+                  let xRow = (b * inH + oy * s - pT + ky) * inW * c
+                  for kx in 0..<kW {
+                    // Output column ox reads input column ox·s − pL + kx.
+                    let sum = RowProductLoop(
+                      columns: columns[kx], channels: c, dOutputBase: row * oW * c,
+                      inputBase: xRow + (kx - pL) * c, inputColumnStep: s * c)
+                    let dst = dw + (ky * kW + kx) * c
+                    forEachChannelBlock(c) { block, ch in
+                      switch block {
+                      case .sixteen: sum.accumulate(SIMD16<Float>.self, dy + ch, x + ch, dst + ch)
+                      case .eight: sum.accumulate(SIMD8<Float>.self, dy + ch, x + ch, dst + ch)
+                      case .one: sum.accumulate(Float.self, dy + ch, x + ch, dst + ch)
+                      }
+                    }
                   }
                 }
               }
@@ -190,6 +233,115 @@ public struct DepthwiseConv2D: Hashable, Sendable {
     for chunk in 0..<rows.chunks {
       for i in 0..<wCount { dWeight[i] += partial[chunk * wCount + i] }
     }
+  }
+}
+
+// MARK: - Channel-block loops
+
+/// The tap loop of one forward output pixel: out = Σ_{ky ∈ rows, kx ∈ columns} x · w over one
+/// channel block, with x at `xBase + ky·inputRowStride + kx·C` and w at
+/// `ky·weightRowStride + kx·C` (both pointers already offset to the block's first channel).
+private struct TapLoop {
+  let rows: Range<Int>
+  let columns: Range<Int>
+  let channels: Int
+  let inputRowStride: Int
+  let weightRowStride: Int
+
+  @inline(__always)
+  func forward<V: ChannelVector>(
+    _: V.Type, _ x: UnsafePointer<Float>, _ xBase: Int, _ w: UnsafePointer<Float>,
+    _ out: UnsafeMutablePointer<Float>
+  ) {
+    var acc = V.zero
+    for ky in rows {
+      let xRow = xBase &+ ky &* inputRowStride
+      let wRow = ky &* weightRowStride
+      for kx in columns {
+        acc = acc + V.load(x, xRow &+ kx &* channels) * V.load(w, wRow &+ kx &* channels)
+      }
+    }
+    acc.store(out, 0)
+  }
+
+  /// `forward` for four output pixels whose inputs are `xStep` apart and whose outputs are
+  /// C apart, with each weight block loaded once for the four.
+  @inline(__always)
+  func forward4<V: ChannelVector>(
+    _: V.Type, _ x: UnsafePointer<Float>, _ xBase: Int, _ xStep: Int, _ w: UnsafePointer<Float>,
+    _ out: UnsafeMutablePointer<Float>
+  ) {
+    var (a0, a1, a2, a3) = (V.zero, V.zero, V.zero, V.zero)
+    for ky in rows {
+      let xRow = xBase &+ ky &* inputRowStride
+      let wRow = ky &* weightRowStride
+      for kx in columns {
+        let wv = V.load(w, wRow &+ kx &* channels)
+        let i = xRow &+ kx &* channels
+        a0 = a0 + V.load(x, i) * wv
+        a1 = a1 + V.load(x, i &+ xStep) * wv
+        a2 = a2 + V.load(x, i &+ 2 &* xStep) * wv
+        a3 = a3 + V.load(x, i &+ 3 &* xStep) * wv
+      }
+    }
+    a0.store(out, 0)
+    a1.store(out, channels)
+    a2.store(out, 2 &* channels)
+    a3.store(out, 3 &* channels)
+  }
+}
+
+/// The gather loop of one input pixel's gradient: dst += Σ_{oy ∈ rows, ox ∈ columns} dy · w,
+/// dy at `dOutputBase + oy·dOutputRowStride + ox·C`, w at
+/// `weightBase − oy·weightRowStep − ox·weightColumnStep`.
+private struct GatherLoop {
+  let rows: Range<Int>
+  let columns: Range<Int>
+  let channels: Int
+  let dOutputBase: Int
+  let dOutputRowStride: Int
+  let weightBase: Int
+  let weightRowStep: Int
+  let weightColumnStep: Int
+
+  @inline(__always)
+  func accumulate<V: ChannelVector>(
+    _: V.Type, _ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+    _ dst: UnsafeMutablePointer<Float>
+  ) {
+    var acc = V.load(UnsafePointer(dst), 0)
+    for oy in rows {
+      let dyRow = dOutputBase &+ oy &* dOutputRowStride
+      let wRow = weightBase &- oy &* weightRowStep
+      for ox in columns {
+        acc = acc + V.load(dy, dyRow &+ ox &* channels) * V.load(w, wRow &- ox &* weightColumnStep)
+      }
+    }
+    acc.store(dst, 0)
+  }
+}
+
+/// The weight-gradient sum of one output row and tap: dst += Σ_{ox ∈ columns} dy · x, dy at
+/// `dOutputBase + ox·C`, x at `inputBase + ox·inputColumnStep`.
+private struct RowProductLoop {
+  let columns: Range<Int>
+  let channels: Int
+  let dOutputBase: Int
+  let inputBase: Int
+  let inputColumnStep: Int
+
+  @inline(__always)
+  func accumulate<V: ChannelVector>(
+    _: V.Type, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+    _ dst: UnsafeMutablePointer<Float>
+  ) {
+    var acc = V.zero
+    for ox in columns {
+      acc =
+        acc + V.load(dy, dOutputBase &+ ox &* channels)
+        * V.load(x, inputBase &+ ox &* inputColumnStep)
+    }
+    (V.load(UnsafePointer(dst), 0) + acc).store(dst, 0)
   }
 }
 

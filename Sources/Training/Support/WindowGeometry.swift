@@ -85,3 +85,76 @@ public struct WindowGeometry: Hashable, Sendable {
     kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == .valid
   }
 }
+
+// MARK: - Valid taps
+
+/// The in-bounds index ranges of the window loops, so that kernels split padding from interior
+/// once per row or column instead of testing every tap (`kernelRows(outputRow:)` and friends).
+extension WindowGeometry {
+  /// Kernel rows ky whose input row `oy·s − pT + ky` lies inside the input.
+  func kernelRows(outputRow oy: Int) -> Range<Int> {
+    Self.taps(
+      output: oy, stride: stride, pad: padding.top, kernel: kernelHeight, input: inputHeight)
+  }
+
+  /// Kernel columns kx whose input column `ox·s − pL + kx` lies inside the input.
+  func kernelColumns(outputColumn ox: Int) -> Range<Int> {
+    Self.taps(
+      output: ox, stride: stride, pad: padding.left, kernel: kernelWidth, input: inputWidth)
+  }
+
+  /// Output rows oy whose window covers input row iy (through ky = iy + pT − oy·s).
+  func outputRows(coveringInputRow iy: Int) -> Range<Int> {
+    Self.covering(
+      input: iy, stride: stride, pad: padding.top, kernel: kernelHeight, output: outputHeight)
+  }
+
+  /// Output columns ox whose window covers input column ix (through kx = ix + pL − ox·s).
+  func outputColumns(coveringInputColumn ix: Int) -> Range<Int> {
+    Self.covering(
+      input: ix, stride: stride, pad: padding.left, kernel: kernelWidth, output: outputWidth)
+  }
+
+  /// Output columns ox at which kernel column kx reads inside the input.
+  func outputColumns(kernelColumn kx: Int) -> Range<Int> {
+    // 0 ≤ ox·s − pL + kx < W  ⇔  ⌈(pL − kx)/s⌉ ≤ ox ≤ ⌊(W − 1 + pL − kx)/s⌋.
+    let lower = Self.ceilDivision(padding.left - kx, stride)
+    let upper = Self.floorDivision(inputWidth - 1 + padding.left - kx, stride) + 1
+    return Self.range(max(lower, 0), min(upper, outputWidth))
+  }
+
+  /// Taps k of output position o along one axis: 0 ≤ o·s − pad + k < input.
+  private static func taps(output o: Int, stride: Int, pad: Int, kernel: Int, input: Int)
+    -> Range<Int>
+  {
+    let start = o * stride - pad
+    return range(max(0, -start), min(kernel, input - start))
+  }
+
+  /// Output positions o whose window covers input position i along one axis:
+  /// 0 ≤ i + pad − o·s < kernel and 0 ≤ o < output.
+  private static func covering(input i: Int, stride: Int, pad: Int, kernel: Int, output: Int)
+    -> Range<Int>
+  {
+    let t = i + pad
+    let lower = ceilDivision(t - kernel + 1, stride)
+    let upper = floorDivision(t, stride) + 1
+    return range(max(lower, 0), min(upper, output))
+  }
+
+  /// `lower..<upper`, or an empty range at `lower` when upper < lower.
+  private static func range(_ lower: Int, _ upper: Int) -> Range<Int> {
+    lower..<max(lower, upper)
+  }
+
+  /// ⌊a / b⌋ for b > 0 (Swift's `/` truncates toward zero).
+  private static func floorDivision(_ a: Int, _ b: Int) -> Int {
+    let (q, r) = a.quotientAndRemainder(dividingBy: b)
+    return r < 0 ? q - 1 : q
+  }
+
+  /// ⌈a / b⌉ for b > 0.
+  private static func ceilDivision(_ a: Int, _ b: Int) -> Int {
+    -floorDivision(-a, b)
+  }
+}

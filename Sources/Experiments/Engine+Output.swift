@@ -43,7 +43,11 @@ extension [EngineRow] {
 
   /// The rows of the generated code and the interpreter (the main comparison).
   var mainRows: [EngineRow] {
-    filter { $0.library == EngineLibrary.generated.rawValue || $0.library == "interpreter" }
+    modelOrder.flatMap { m in
+      [EngineLibrary.generated, .interpreter].compactMap { lib in
+        first { $0.model == m && $0.library == lib.rawValue }
+      }
+    }
   }
 
   /// Model ids in first-seen order.

@@ -118,6 +118,7 @@ public struct TrainRunConfig: Codable, Sendable, Hashable {
 public enum TrainExperimentError: Error, Equatable, CustomStringConvertible {
   case badDataSpec(String)
   case emptyDataRoot(kind: String)
+  case proxyNotPrepared(name: String, profile: String, root: String)
   case builderNeedsWidth(String)
   case tooFewSamples(split: String, samples: Int, batchSize: Int)
   case emptySplit(split: String, fix: String)
@@ -128,8 +129,11 @@ public enum TrainExperimentError: Error, Equatable, CustomStringConvertible {
     case .badDataSpec(let text):
       return "unknown --data '\(text)'; use 'synthetic', 'imagefolder:ROOT' (ROOT holding "
         + "train/<class>/ and val/<class>/), 'vww:ROOT' (ROOT holding train/ and val/ with "
-        + "person/ and non_person/) or 'speech:ROOT' (the Speech Commands v2 layout), e.g. a "
-        + "proxy written by 'repro prepare-data'"
+        + "person/ and non_person/), 'speech:ROOT' (the Speech Commands v2 layout) or "
+        + "'proxy:imagenet|vww|speech[-smoke]' (a proxy written by 'repro prepare-data')"
+    case .proxyNotPrepared(let name, let profile, let root):
+      return "proxy '\(name)' (\(profile)) is not prepared: \(root) does not exist; run "
+        + "'Scripts/prepare-data.sh \(profile)' once (or set MCU_DATA_DIR to the cache that holds it)"
     case .emptyDataRoot(let kind):
       return "--data '\(kind):' names no folder; write '\(kind):ROOT' with the dataset's folder, "
         + "e.g. '\(kind):\(TrainExperimentError.exampleRoot(kind))'"

@@ -13,6 +13,7 @@
 //                        (ROOT/{person,non_person} without splits: a seeded stratified 90/10)
 //   speech:ROOT          files not in either list, time shift    validation_list.txt, no
 //                        ±100 ms + background noise              augmentation
+//   proxy:NAME[-PROFILE] the bundled proxy in the cache (imagenet, vww, speech), as above
 // Speech samples are MFCC [49, 10, 1], not r×r×3: the data dictates the input shape and the
 // network is lowered for it (`TrainData.inputShape`, `trainGraph` in Train.swift).
 
@@ -37,11 +38,17 @@ public enum TrainDataSpec: Sendable, Hashable, CustomStringConvertible {
   /// The `KIND:ROOT` prefixes, in the order the help lists them.
   static let rootKinds = ["imagefolder", "vww", "speech"]
 
-  /// Parses `synthetic`, `imagefolder:ROOT`, `vww:ROOT` or `speech:ROOT`.
+  /// Parses `synthetic`, `imagefolder:ROOT`, `vww:ROOT`, `speech:ROOT` or
+  /// `proxy:NAME[-PROFILE]` (NAME `imagenet`, `vww` or `speech`; PROFILE `smoke` or `default`,
+  /// default `default`): the bundled proxy `repro prepare-data` wrote into the cache
+  /// (`$MCU_DATA_DIR`, else `~/.cache/mcunet-repro`), read as the matching real-format kind.
   ///
   /// - Throws: `TrainExperimentError.badDataSpec` for an unknown kind, `.emptyDataRoot` for a
-  ///   known kind without a folder.
-  public init(parsing text: String) throws {
+  ///   known kind without a folder, `.proxyNotPrepared` for a proxy not in the cache.
+  public init(
+    parsing text: String,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws {
     if text == "synthetic" {
       self = .synthetic
       return
@@ -51,6 +58,10 @@ public enum TrainDataSpec: Sendable, Hashable, CustomStringConvertible {
     }
     let kind = String(text[..<colon])
     let root = String(text[text.index(after: colon)...])
+    if kind == "proxy" {
+      self = try Self.proxy(root, text: text, environment: environment)
+      return
+    }
     guard TrainDataSpec.rootKinds.contains(kind) else {
       throw TrainExperimentError.badDataSpec(text)
     }
@@ -59,6 +70,30 @@ public enum TrainDataSpec: Sendable, Hashable, CustomStringConvertible {
     case "imagefolder": self = .imageFolder(root: root)
     case "vww": self = .visualWakeWords(root: root)
     default: self = .speechCommands(root: root)
+    }
+  }
+
+  /// `proxy:NAME[-PROFILE]` resolved to its folder in the cache.
+  static func proxy(_ name: String, text: String, environment: [String: String]) throws
+    -> TrainDataSpec
+  {
+    let parts = name.split(separator: "-", maxSplits: 1).map(String.init)
+    let profile = parts.count == 2 ? parts[1] : "default"
+    let kinds: [String: ProxyKind] = [
+      "imagenet": .imageNet, "vww": .visualWakeWords, "speech": .speechCommands,
+    ]
+    guard let first = parts.first, let kind = kinds[first], ["smoke", "default"].contains(profile)
+    else { throw TrainExperimentError.badDataSpec(text) }
+    let root = ProxyLayout.root(
+      cacheDirectory: ProxyLayout.defaultCacheDirectory(environment: environment), kind: kind,
+      profile: profile)
+    guard FileManager.default.fileExists(atPath: root) else {
+      throw TrainExperimentError.proxyNotPrepared(name: first, profile: profile, root: root)
+    }
+    switch kind {
+    case .imageNet: return .imageFolder(root: root)
+    case .visualWakeWords: return .visualWakeWords(root: root)
+    case .speechCommands: return .speechCommands(root: root)
     }
   }
 

@@ -57,7 +57,8 @@ struct TrainCommand: ParsableCommand {
     help: ArgumentHelp(
       "synthetic | imagefolder:ROOT (ROOT/train/<class>/, ROOT/val/<class>/) | vww:ROOT "
         + "(ROOT/{train,val}/{person,non_person}/) | speech:ROOT (Speech Commands v2; MFCC "
-        + "49×10×1 input, --resolution does not apply)."))
+        + "49×10×1 input, --resolution does not apply) | proxy:imagenet|vww|speech[-smoke] "
+        + "(the proxy 'repro prepare-data' wrote into $MCU_DATA_DIR or ~/.cache/mcunet-repro)."))
   var data: String?
   @Option(help: "Epochs.") var epochs: Int?
   @Option(help: "Batch size.") var batchSize: Int?

@@ -113,6 +113,39 @@ import Training
     #expect(TrainDataSpec.visualWakeWords(root: "/c/vww-proxy-smoke/").tag == "vww-proxy-smoke")
   }
 
+  /// `proxy:NAME[-PROFILE]` resolves to `$MCU_DATA_DIR/<kind>-proxy-<profile>` and says how
+  /// to prepare a missing one.
+  @Test func proxySpecsResolveInTheCacheOrSayHowToPrepareThem() throws {
+    let cache = NSTemporaryDirectory() + "proxy-spec-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: cache) }
+    let environment = ["MCU_DATA_DIR": cache]
+    for folder in ["imagenet-proxy-default", "vww-proxy-smoke", "speech-commands-proxy-default"] {
+      try FileManager.default.createDirectory(
+        atPath: cache + "/" + folder, withIntermediateDirectories: true)
+    }
+    #expect(
+      try TrainDataSpec(parsing: "proxy:imagenet", environment: environment)
+        == .imageFolder(root: cache + "/imagenet-proxy-default"))
+    #expect(
+      try TrainDataSpec(parsing: "proxy:vww-smoke", environment: environment)
+        == .visualWakeWords(root: cache + "/vww-proxy-smoke"))
+    #expect(
+      try TrainDataSpec(parsing: "proxy:speech-default", environment: environment)
+        == .speechCommands(root: cache + "/speech-commands-proxy-default"))
+    let missing = cache + "/vww-proxy-default"
+    #expect(
+      throws: TrainExperimentError.proxyNotPrepared(name: "vww", profile: "default", root: missing)
+    ) { try TrainDataSpec(parsing: "proxy:vww", environment: environment) }
+    let message =
+      "\(TrainExperimentError.proxyNotPrepared(name: "vww", profile: "default", root: missing))"
+    #expect(message.contains("Scripts/prepare-data.sh default") && message.contains(missing))
+    for text in ["proxy:cifar", "proxy:imagenet-full", "proxy:"] {
+      #expect(throws: TrainExperimentError.badDataSpec(text), "\(text)") {
+        try TrainDataSpec(parsing: text, environment: environment)
+      }
+    }
+  }
+
   @Test func badDataSpecsNameTheCulpritAndTheFix() throws {
     for text in ["imagenet", "kws:/data", "VWW:/data", "Synthetic", "", ":/data", "speech"] {
       #expect(throws: TrainExperimentError.badDataSpec(text), "\(text)") {

@@ -74,11 +74,29 @@ public struct SGD: Sendable {
   ) {
     checkCount(gradient.count, value.count, "SGD gradient")
     checkCount(velocity.count, value.count, "SGD velocity")
-    for i in value.indices {
-      let g = gradient[i] + weightDecay * value[i]
-      velocity[i] = momentum * velocity[i] + g
-      let d = nesterov ? g + momentum * velocity[i] : velocity[i]
-      value[i] -= learningRate * d
+    // Raw pointers and the Nesterov switch outside the loop: the compiler vectorises the body
+    // (with bounds checks and the branch inside it ran at ~10 ns per parameter).
+    let count = value.count
+    gradient.withUnsafeBufferPointer { g in
+      value.withUnsafeMutableBufferPointer { w in
+        velocity.withUnsafeMutableBufferPointer { v in
+          guard let g = g.baseAddress, let w = w.baseAddress, let v = v.baseAddress else { return }
+          if nesterov {
+            for i in 0..<count {
+              let d = g[i] + weightDecay * w[i]
+              let u = momentum * v[i] + d
+              v[i] = u
+              w[i] -= learningRate * (d + momentum * u)
+            }
+          } else {
+            for i in 0..<count {
+              let u = momentum * v[i] + (g[i] + weightDecay * w[i])
+              v[i] = u
+              w[i] -= learningRate * u
+            }
+          }
+        }
+      }
     }
   }
 }

@@ -143,6 +143,54 @@ static inline int8_t mcu_requantize_clamp_fused(int32_t acc, int32_t multiplier,
   return (int8_t)v;
 }
 
+/// The per-channel constants of `mcu_requantize_mode`, computed once per output channel so
+/// that a kernel looping over pixels inside a channel pays one multiply, two adds and a shift
+/// per output (`mcu_channel_requantize`). Double rounding is `mcu_requantize_fused`'s form,
+/// single rounding `mcu_requantize_single`'s.
+typedef struct mcu_channel_requant {
+  int32_t multiplier;
+  /// Left shift applied (saturating) before the multiply: max(shift, 0) for double rounding.
+  int32_t left;
+  /// Total right shift of the product.
+  int32_t total;
+  /// Added to the product: 2^30 (double) or 2^(total-1) (single).
+  int64_t base;
+  /// Added after the sign test: 2^(right+30) for double rounding with right > 0, else 0.
+  int64_t half;
+  /// Subtracted when the product plus `base` is negative: 2^31 alongside `half`, else 0.
+  int64_t fix;
+} mcu_channel_requant;
+
+/// The constants of (multiplier, shift) in `rounding` (multiplier in [0, 2^31), shift in
+/// [-31, 30]).
+static inline mcu_channel_requant mcu_channel_requant_of(int32_t multiplier, int32_t shift,
+                                                         mcu_rounding rounding) {
+  mcu_channel_requant q;
+  q.multiplier = multiplier;
+  if (rounding == MCU_SINGLE_ROUNDING) {
+    q.left = 0;
+    q.total = 31 - shift;
+    q.base = (int64_t)1 << (q.total - 1);
+    q.half = 0;
+    q.fix = 0;
+  } else {
+    const int32_t right = shift > 0 ? 0 : -shift;
+    q.left = shift > 0 ? shift : 0;
+    q.total = 31 + right;
+    q.base = (int64_t)1 << 30;
+    q.half = right > 0 ? (int64_t)1 << (right + 30) : 0;
+    q.fix = right > 0 ? (int64_t)1 << 31 : 0;
+  }
+  return q;
+}
+
+/// `mcu_requantize_mode(acc, multiplier, shift, rounding)` from the channel's constants.
+static inline int32_t mcu_channel_requantize(int32_t acc, mcu_channel_requant q) {
+  const int32_t x = q.left > 0 ? mcu_sat32((int64_t)acc * ((int64_t)1 << q.left)) : acc;
+  const int64_t a = (int64_t)x * q.multiplier + q.base;
+  return mcu_sat32(mcu_asr64(a + q.half - (a < 0 ? q.fix : 0), q.total));
+}
+
 /// The output step every conv, depthwise and linear kernel shares (Quantization's
 /// `IntegerReference.requantize`): clamp(requantize(acc) + output_offset, min, max). The offset
 /// is added in int64 so that no int32 overflow can occur.

@@ -107,6 +107,16 @@ extension SpecializedKernels {
                                         r.shift[oc], r.rounding, r.offset, r.min, r.max);
     }
 
+    // The same for channel-major loops: the channel's bias and requantization constants were
+    // computed once (mcu_channel_requant_of), not per output.
+    static inline int8_t channel_output(int32_t acc, int32_t bias, mcu_channel_requant q,
+                                        requant_args r) {
+      int64_t v = (int64_t)mcu_channel_requantize(mcu_sat32((int64_t)acc + bias), q) + r.offset;
+      if (v < r.min) v = r.min;
+      if (v > r.max) v = r.max;
+      return (int8_t)v;
+    }
+
     """
 
   /// Columns of one vectorised block of the depthwise row loop: a constant trip count is what
@@ -225,10 +235,11 @@ extension SpecializedKernels {
     return out
   }
 
-  /// Folded-bias pointwise conv. A fixed cIn splits every dot product into a multiple-of-16
-  /// part and a remainder, both constant trip counts, which gcc's -O2 vectoriser turns into
-  /// SIMD code; 2 pixels × 2 output channels per inner loop from cIn = 16 on (each loaded byte
-  /// serves two MACs), one dot product per output below. A run-time cIn keeps scalar 2 × 2 loops.
+  /// Folded-bias pointwise conv (and the classifier, on one pixel). A fixed cIn splits every
+  /// dot product into a multiple-of-16 part and a remainder, both constant trip counts, which
+  /// gcc's -O2 vectoriser turns into SIMD code; the loops are channel-major, 2 output channels
+  /// × 2 pixels per inner loop (`pointwiseChannelMajorLoops`). A run-time cIn keeps scalar
+  /// pixel-major 2 × 2 loops.
   static func pointwiseBody(_ spec: KernelSpec) -> String {
     guard let cIn = spec.inputChannels else {
       return """
@@ -242,14 +253,82 @@ extension SpecializedKernels {
     }
     return """
         (void)filter_dims;
-      \(cIn < 16 || spec.op == .fullyConnected ? "  (void)input_dims;\n" : "")\
+        (void)input_dims;
         const int32_t pixels = output_dims->n * output_dims->h * output_dims->w;
         const int32_t c_out = output_dims->c;
         const requant_args r = requant_args_of(bias, quant, params);
 
+      """ + pointwiseChannelMajorLoops(cIn)
+  }
+
+  /// Output channels outermost: each channel's bias and requantization constants are computed
+  /// once and its weights are reused by two pixels per inner loop, so an output costs its dot
+  /// product plus one multiply, two adds and a shift (the per-output requantization dominates
+  /// layers with few input channels otherwise).
+  private static func pointwiseChannelMajorLoops(_ cIn: Int) -> String {
+    let four = """
+      const int32_t xa = x0[i];
+      const int32_t xb = x1[i];
+      const int32_t wa = w0[i];
+      const int32_t wb = w1[i];
+      a00 += wa * xa;
+      a01 += wb * xa;
+      a10 += wa * xb;
+      a11 += wb * xb;
       """
-        + (cIn < 16 || spec.op == .fullyConnected
-          ? pointwiseDotLoops(cIn) : pointwiseBlockedLoops(cIn))
+    let two = "a0 += (int32_t)w0[i] * x0[i];\na1 += (int32_t)w1[i] * x0[i];"
+    let one = "a0 += (int32_t)w0[i] * x0[i];"
+    return """
+      // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias).
+      int32_t oc = 0;
+      for (; oc + 1 < c_out; oc += 2) {
+        const int8_t *w0 = filter + oc * \(cIn);
+        const int8_t *w1 = w0 + \(cIn);
+        const int32_t b0 = r.bias[oc];
+        const int32_t b1 = r.bias[oc + 1];
+        const mcu_channel_requant q0 =
+            mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+        const mcu_channel_requant q1 =
+            mcu_channel_requant_of(r.multiplier[oc + 1], r.shift[oc + 1], r.rounding);
+        int32_t p = 0;
+        for (; p + 1 < pixels; p += 2) {
+          const int8_t *x0 = input + p * \(cIn);
+          const int8_t *x1 = x0 + \(cIn);
+          int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+
+    """ + channelLoops(cIn, indent: 6, body: four) + """
+            int8_t *out0 = output + p * c_out + oc;
+            int8_t *out1 = out0 + c_out;
+            out0[0] = channel_output(a00, b0, q0, r);
+            out0[1] = channel_output(a01, b1, q1, r);
+            out1[0] = channel_output(a10, b0, q0, r);
+            out1[1] = channel_output(a11, b1, q1, r);
+          }
+          if (p < pixels) {
+            const int8_t *x0 = input + p * \(cIn);
+            int32_t a0 = 0, a1 = 0;
+
+      """ + channelLoops(cIn, indent: 6, body: two) + """
+            output[p * c_out + oc] = channel_output(a0, b0, q0, r);
+            output[p * c_out + oc + 1] = channel_output(a1, b1, q1, r);
+          }
+        }
+        if (oc < c_out) {
+          // An odd channel count is rare: one channel, one pixel at a time.
+          const int8_t *w0 = filter + oc * \(cIn);
+          const mcu_channel_requant q0 =
+              mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+          for (int32_t p = 0; p < pixels; ++p) {
+            const int8_t *x0 = input + p * \(cIn);
+            int32_t a0 = 0;
+
+      """ + channelLoops(cIn, indent: 6, body: one) + """
+            output[p * c_out + oc] = channel_output(a0, r.bias[oc], q0, r);
+          }
+        }
+        return MCU_OK;
+
+      """
   }
 
   /// `for` loops over i in [0, cIn) with constant bounds: [0, 16⌊cIn/16⌋) and the remainder.
@@ -263,86 +342,6 @@ extension SpecializedKernels {
       pad + "for (int32_t i = \(lo); i < \(hi); ++i) {\n"
         + body.split(separator: "\n").map { pad + "  " + $0 + "\n" }.joined() + pad + "}\n"
     }.joined()
-  }
-
-  private static func pointwiseDotLoops(_ cIn: Int) -> String {
-    """
-      // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias).
-      for (int32_t p = 0; p < pixels; ++p) {
-        const int8_t *x = input + p * \(cIn);
-        int8_t *out = output + p * c_out;
-        const int8_t *w = filter;
-        for (int32_t oc = 0; oc < c_out; ++oc, w += \(cIn)) {
-          int32_t acc = 0;
-
-    """ + channelLoops(cIn, indent: 6, body: "acc += (int32_t)w[i] * x[i];") + """
-            out[oc] = folded_output(acc, oc, r);
-          }
-        }
-        return MCU_OK;
-
-      """
-  }
-
-  private static func pointwiseBlockedLoops(_ cIn: Int) -> String {
-    let four = """
-      const int32_t xa = x0[i];
-      const int32_t xb = x1[i];
-      const int32_t wa = w0[i];
-      const int32_t wb = w1[i];
-      a00 += wa * xa;
-      a01 += wb * xa;
-      a10 += wa * xb;
-      a11 += wb * xb;
-      """
-    return """
-      // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias).
-      const int32_t c_in = input_dims->c;  // == \(cIn); a run-time bound keeps that tail scalar
-      int32_t p = 0;
-      for (; p + 1 < pixels; p += 2) {
-        const int8_t *x0 = input + p * \(cIn);
-        const int8_t *x1 = x0 + \(cIn);
-        int8_t *out0 = output + p * c_out;
-        int8_t *out1 = out0 + c_out;
-        int32_t oc = 0;
-        for (; oc + 1 < c_out; oc += 2) {
-          const int8_t *w0 = filter + oc * \(cIn);
-          const int8_t *w1 = w0 + \(cIn);
-          int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-
-      """ + channelLoops(cIn, indent: 6, body: four) + """
-                out0[oc] = folded_output(a00, oc, r);
-                out0[oc + 1] = folded_output(a01, oc + 1, r);
-                out1[oc] = folded_output(a10, oc, r);
-                out1[oc + 1] = folded_output(a11, oc + 1, r);
-              }
-              // An odd channel count is rare: a scalar loop, little code. (An odd pixel count
-              // is common, e.g. 7x7 maps: its last pixel runs vectorised dot products below.)
-              for (; oc < c_out; ++oc) {
-                const int8_t *w = filter + oc * \(cIn);
-                int32_t a0 = 0, a1 = 0;
-                for (int32_t i = 0; i < c_in; ++i) {
-                  a0 += (int32_t)w[i] * x0[i];
-                  a1 += (int32_t)w[i] * x1[i];
-                }
-                out0[oc] = folded_output(a0, oc, r);
-                out1[oc] = folded_output(a1, oc, r);
-              }
-            }
-            for (; p < pixels; ++p) {
-              const int8_t *x0 = input + p * \(cIn);
-              int8_t *out = output + p * c_out;
-              for (int32_t oc = 0; oc < c_out; ++oc) {
-                const int8_t *w = filter + oc * \(cIn);
-                int32_t a0 = 0;
-
-        """ + channelLoops(cIn, indent: 6, body: "a0 += (int32_t)w[i] * x0[i];") + """
-                out[oc] = folded_output(a0, oc, r);
-              }
-            }
-            return MCU_OK;
-
-          """
   }
 
   private static let pointwiseLoops = """

@@ -81,8 +81,7 @@ enum SpecializedKernels {
         return "Pointwise (1x1, stride 1) convolution, 2 pixels x 2 output channels per loop."
       }
       return "Pointwise (1x1, stride 1) convolution on \(c) input channels: constant trip "
-        + "counts\n(vectorised at -O2), "
-        + (c < 16 ? "one dot product per output." : "2 pixels x 2 output channels per loop.")
+        + "counts\n(vectorised at -O2), channel-major, 2 output channels x 2 pixels per loop."
     default:
       let k = spec.kernelH ?? 0
       return "Convolution \(k)x\(k), stride \(spec.stride ?? 1), padding \(spec.padding ?? 0), "

@@ -135,6 +135,37 @@ import _TestSupport
     }
   }
 
+  /// The per-channel constants give `mcu_requantize_mode` in both rounding modes, saturating
+  /// cases included: the Int16 grid and the edges × every shift × the significands, then random
+  /// triples.
+  @Test(arguments: RoundingMode.allCases)
+  func channelRequantizeEqualsRequantizeMode(mode: RoundingMode) {
+    let rounding = CKernels.rounding(mode)
+    var mismatches: [String] = []
+    func check(_ acc: Int32, _ m: Int32, _ shift: Int32) {
+      let q = mcu_channel_requant_of(m, shift, rounding)
+      let got = mcu_channel_requantize(acc, q)
+      let want = mcu_requantize_mode(acc, m, shift, rounding)
+      if got != want && mismatches.count < 8 {
+        mismatches.append("(acc \(acc), m \(m), shift \(shift)): \(got), expected \(want)")
+      }
+    }
+    for shift in Int32(-31)...30 {
+      for m in Self.significands {
+        for acc in stride(from: Int32(Int16.min), through: Int32(Int16.max), by: 7) {
+          check(acc, m, shift)
+        }
+        for acc in Self.edges { check(acc, m, shift) }
+      }
+    }
+    var g = SeededGenerator(seed: mode == .doubleRounding ? 0xF1_000B : 0xF1_000C)
+    for _ in 0..<Self.randomCount {
+      let m = Int32.random(in: 0...Int32.max, using: &g)
+      check(Self.randomInt32(&g), m, Int32.random(in: -31...30, using: &g))
+    }
+    #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+  }
+
   /// Where the Swift spec traps (acc·2^shift or the single-rounding result leaves Int32; no valid
   /// model gets there) the C helpers saturate instead of overflowing.
   @Test func requantizeSaturatesWhereSwiftTraps() {

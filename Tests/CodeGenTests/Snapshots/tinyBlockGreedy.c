@@ -310,7 +310,7 @@ mcu_status mcu_fc_s8_cin8(
     const mcu_dims *output_dims, int8_t *output);
 
 // Pointwise (1x1, stride 1) convolution on 4 input channels: constant trip counts
-// (vectorised at -O2), one dot product per output.
+// (vectorised at -O2), channel-major, 2 output channels x 2 pixels per loop.
 mcu_status mcu_pwconv_s8_cin4(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
@@ -393,6 +393,16 @@ static inline requant_args requant_args_of(const int32_t *bias,
 static inline int8_t folded_output(int32_t acc, int32_t oc, requant_args r) {
   return mcu_requantize_clamp_fused(mcu_sat32((int64_t)acc + r.bias[oc]), r.multiplier[oc],
                                     r.shift[oc], r.rounding, r.offset, r.min, r.max);
+}
+
+// The same for channel-major loops: the channel's bias and requantization constants were
+// computed once (mcu_channel_requant_of), not per output.
+static inline int8_t channel_output(int32_t acc, int32_t bias, mcu_channel_requant q,
+                                    requant_args r) {
+  int64_t v = (int64_t)mcu_channel_requantize(mcu_sat32((int64_t)acc + bias), q) + r.offset;
+  if (v < r.min) v = r.min;
+  if (v > r.max) v = r.max;
+  return (int8_t)v;
 }
 
 mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
@@ -547,16 +557,61 @@ mcu_status mcu_fc_s8_cin8(
   const int32_t c_out = output_dims->c;
   const requant_args r = requant_args_of(bias, quant, params);
   // acc is int32: 8 terms of |w*x| <= 127*128 (input offset in the bias).
-  for (int32_t p = 0; p < pixels; ++p) {
-    const int8_t *x = input + p * 8;
-    int8_t *out = output + p * c_out;
-    const int8_t *w = filter;
-    for (int32_t oc = 0; oc < c_out; ++oc, w += 8) {
-      int32_t acc = 0;
+  int32_t oc = 0;
+  for (; oc + 1 < c_out; oc += 2) {
+    const int8_t *w0 = filter + oc * 8;
+    const int8_t *w1 = w0 + 8;
+    const int32_t b0 = r.bias[oc];
+    const int32_t b1 = r.bias[oc + 1];
+    const mcu_channel_requant q0 =
+        mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+    const mcu_channel_requant q1 =
+        mcu_channel_requant_of(r.multiplier[oc + 1], r.shift[oc + 1], r.rounding);
+    int32_t p = 0;
+    for (; p + 1 < pixels; p += 2) {
+      const int8_t *x0 = input + p * 8;
+      const int8_t *x1 = x0 + 8;
+      int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
       for (int32_t i = 0; i < 8; ++i) {
-        acc += (int32_t)w[i] * x[i];
+        const int32_t xa = x0[i];
+        const int32_t xb = x1[i];
+        const int32_t wa = w0[i];
+        const int32_t wb = w1[i];
+        a00 += wa * xa;
+        a01 += wb * xa;
+        a10 += wa * xb;
+        a11 += wb * xb;
       }
-      out[oc] = folded_output(acc, oc, r);
+      int8_t *out0 = output + p * c_out + oc;
+      int8_t *out1 = out0 + c_out;
+      out0[0] = channel_output(a00, b0, q0, r);
+      out0[1] = channel_output(a01, b1, q1, r);
+      out1[0] = channel_output(a10, b0, q0, r);
+      out1[1] = channel_output(a11, b1, q1, r);
+    }
+    if (p < pixels) {
+      const int8_t *x0 = input + p * 8;
+      int32_t a0 = 0, a1 = 0;
+      for (int32_t i = 0; i < 8; ++i) {
+        a0 += (int32_t)w0[i] * x0[i];
+        a1 += (int32_t)w1[i] * x0[i];
+      }
+      output[p * c_out + oc] = channel_output(a0, b0, q0, r);
+      output[p * c_out + oc + 1] = channel_output(a1, b1, q1, r);
+    }
+  }
+  if (oc < c_out) {
+    // An odd channel count is rare: one channel, one pixel at a time.
+    const int8_t *w0 = filter + oc * 8;
+    const mcu_channel_requant q0 =
+        mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+    for (int32_t p = 0; p < pixels; ++p) {
+      const int8_t *x0 = input + p * 8;
+      int32_t a0 = 0;
+      for (int32_t i = 0; i < 8; ++i) {
+        a0 += (int32_t)w0[i] * x0[i];
+      }
+      output[p * c_out + oc] = channel_output(a0, r.bias[oc], q0, r);
     }
   }
   return MCU_OK;
@@ -572,16 +627,61 @@ mcu_status mcu_pwconv_s8_cin4(
   const int32_t c_out = output_dims->c;
   const requant_args r = requant_args_of(bias, quant, params);
   // acc is int32: 4 terms of |w*x| <= 127*128 (input offset in the bias).
-  for (int32_t p = 0; p < pixels; ++p) {
-    const int8_t *x = input + p * 4;
-    int8_t *out = output + p * c_out;
-    const int8_t *w = filter;
-    for (int32_t oc = 0; oc < c_out; ++oc, w += 4) {
-      int32_t acc = 0;
+  int32_t oc = 0;
+  for (; oc + 1 < c_out; oc += 2) {
+    const int8_t *w0 = filter + oc * 4;
+    const int8_t *w1 = w0 + 4;
+    const int32_t b0 = r.bias[oc];
+    const int32_t b1 = r.bias[oc + 1];
+    const mcu_channel_requant q0 =
+        mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+    const mcu_channel_requant q1 =
+        mcu_channel_requant_of(r.multiplier[oc + 1], r.shift[oc + 1], r.rounding);
+    int32_t p = 0;
+    for (; p + 1 < pixels; p += 2) {
+      const int8_t *x0 = input + p * 4;
+      const int8_t *x1 = x0 + 4;
+      int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
       for (int32_t i = 0; i < 4; ++i) {
-        acc += (int32_t)w[i] * x[i];
+        const int32_t xa = x0[i];
+        const int32_t xb = x1[i];
+        const int32_t wa = w0[i];
+        const int32_t wb = w1[i];
+        a00 += wa * xa;
+        a01 += wb * xa;
+        a10 += wa * xb;
+        a11 += wb * xb;
       }
-      out[oc] = folded_output(acc, oc, r);
+      int8_t *out0 = output + p * c_out + oc;
+      int8_t *out1 = out0 + c_out;
+      out0[0] = channel_output(a00, b0, q0, r);
+      out0[1] = channel_output(a01, b1, q1, r);
+      out1[0] = channel_output(a10, b0, q0, r);
+      out1[1] = channel_output(a11, b1, q1, r);
+    }
+    if (p < pixels) {
+      const int8_t *x0 = input + p * 4;
+      int32_t a0 = 0, a1 = 0;
+      for (int32_t i = 0; i < 4; ++i) {
+        a0 += (int32_t)w0[i] * x0[i];
+        a1 += (int32_t)w1[i] * x0[i];
+      }
+      output[p * c_out + oc] = channel_output(a0, b0, q0, r);
+      output[p * c_out + oc + 1] = channel_output(a1, b1, q1, r);
+    }
+  }
+  if (oc < c_out) {
+    // An odd channel count is rare: one channel, one pixel at a time.
+    const int8_t *w0 = filter + oc * 4;
+    const mcu_channel_requant q0 =
+        mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+    for (int32_t p = 0; p < pixels; ++p) {
+      const int8_t *x0 = input + p * 4;
+      int32_t a0 = 0;
+      for (int32_t i = 0; i < 4; ++i) {
+        a0 += (int32_t)w0[i] * x0[i];
+      }
+      output[p * c_out + oc] = channel_output(a0, r.bias[oc], q0, r);
     }
   }
   return MCU_OK;

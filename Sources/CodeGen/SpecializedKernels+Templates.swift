@@ -279,56 +279,56 @@ extension SpecializedKernels {
     let two = "a0 += (int32_t)w0[i] * x0[i];\na1 += (int32_t)w1[i] * x0[i];"
     let one = "a0 += (int32_t)w0[i] * x0[i];"
     return """
-      // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias).
-      int32_t oc = 0;
-      for (; oc + 1 < c_out; oc += 2) {
-        const int8_t *w0 = filter + oc * \(cIn);
-        const int8_t *w1 = w0 + \(cIn);
-        const int32_t b0 = r.bias[oc];
-        const int32_t b1 = r.bias[oc + 1];
-        const mcu_channel_requant q0 =
-            mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
-        const mcu_channel_requant q1 =
-            mcu_channel_requant_of(r.multiplier[oc + 1], r.shift[oc + 1], r.rounding);
-        int32_t p = 0;
-        for (; p + 1 < pixels; p += 2) {
-          const int8_t *x0 = input + p * \(cIn);
-          const int8_t *x1 = x0 + \(cIn);
-          int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-
-    """ + channelLoops(cIn, indent: 6, body: four) + """
-            int8_t *out0 = output + p * c_out + oc;
-            int8_t *out1 = out0 + c_out;
-            out0[0] = channel_output(a00, b0, q0, r);
-            out0[1] = channel_output(a01, b1, q1, r);
-            out1[0] = channel_output(a10, b0, q0, r);
-            out1[1] = channel_output(a11, b1, q1, r);
-          }
-          if (p < pixels) {
-            const int8_t *x0 = input + p * \(cIn);
-            int32_t a0 = 0, a1 = 0;
-
-      """ + channelLoops(cIn, indent: 6, body: two) + """
-            output[p * c_out + oc] = channel_output(a0, b0, q0, r);
-            output[p * c_out + oc + 1] = channel_output(a1, b1, q1, r);
-          }
-        }
-        if (oc < c_out) {
-          // An odd channel count is rare: one channel, one pixel at a time.
+        // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias).
+        int32_t oc = 0;
+        for (; oc + 1 < c_out; oc += 2) {
           const int8_t *w0 = filter + oc * \(cIn);
+          const int8_t *w1 = w0 + \(cIn);
+          const int32_t b0 = r.bias[oc];
+          const int32_t b1 = r.bias[oc + 1];
           const mcu_channel_requant q0 =
               mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
-          for (int32_t p = 0; p < pixels; ++p) {
+          const mcu_channel_requant q1 =
+              mcu_channel_requant_of(r.multiplier[oc + 1], r.shift[oc + 1], r.rounding);
+          int32_t p = 0;
+          for (; p + 1 < pixels; p += 2) {
             const int8_t *x0 = input + p * \(cIn);
-            int32_t a0 = 0;
+            const int8_t *x1 = x0 + \(cIn);
+            int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
 
-      """ + channelLoops(cIn, indent: 6, body: one) + """
-            output[p * c_out + oc] = channel_output(a0, r.bias[oc], q0, r);
-          }
-        }
-        return MCU_OK;
+      """ + channelLoops(cIn, indent: 6, body: four) + """
+              int8_t *out0 = output + p * c_out + oc;
+              int8_t *out1 = out0 + c_out;
+              out0[0] = channel_output(a00, b0, q0, r);
+              out0[1] = channel_output(a01, b1, q1, r);
+              out1[0] = channel_output(a10, b0, q0, r);
+              out1[1] = channel_output(a11, b1, q1, r);
+            }
+            if (p < pixels) {
+              const int8_t *x0 = input + p * \(cIn);
+              int32_t a0 = 0, a1 = 0;
 
-      """
+        """ + channelLoops(cIn, indent: 6, body: two) + """
+                output[p * c_out + oc] = channel_output(a0, b0, q0, r);
+                output[p * c_out + oc + 1] = channel_output(a1, b1, q1, r);
+              }
+            }
+            if (oc < c_out) {
+              // An odd channel count is rare: one channel, one pixel at a time.
+              const int8_t *w0 = filter + oc * \(cIn);
+              const mcu_channel_requant q0 =
+                  mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+              for (int32_t p = 0; p < pixels; ++p) {
+                const int8_t *x0 = input + p * \(cIn);
+                int32_t a0 = 0;
+
+          """ + channelLoops(cIn, indent: 6, body: one) + """
+                output[p * c_out + oc] = channel_output(a0, r.bias[oc], q0, r);
+              }
+            }
+            return MCU_OK;
+
+          """
   }
 
   /// `for` loops over i in [0, cIn) with constant bounds: [0, 16⌊cIn/16⌋) and the remainder.

@@ -104,7 +104,9 @@ extern "C" {
 /// The largest tensor, in bytes, a blob may declare (2^30).
 #define MCUB_MAX_TENSOR_BYTES 1073741824
 
-/// The operators of blob version 1; each runs one generic kernel of mcu_kernels.h.
+/// The operators of blob version 1; each runs one generic kernel of mcu_kernels.h. Codes are
+/// only ever added (8, max pool, came with the appendix-B models): every older blob stays
+/// valid, and a runtime that predates a code rejects it as an unknown opcode.
 typedef enum mcub_opcode {
   MCUB_OP_CONV2D = 1,            ///< mcu_conv2d_s8, filter [cOut, kH, kW, cIn]
   MCUB_OP_DEPTHWISE_CONV2D = 2,  ///< mcu_depthwise_conv2d_s8, filter [1, kH, kW, C]
@@ -112,7 +114,8 @@ typedef enum mcub_opcode {
   MCUB_OP_FULLY_CONNECTED = 4,   ///< mcu_fully_connected_per_channel_s8, filter [cOut, cIn]
   MCUB_OP_ADD = 5,               ///< mcu_add_s8
   MCUB_OP_AVGPOOL = 6,           ///< mcu_avgpool_s8
-  MCUB_OP_GLOBAL_AVGPOOL = 7     ///< mcu_global_avgpool_s8
+  MCUB_OP_GLOBAL_AVGPOOL = 7,    ///< mcu_global_avgpool_s8
+  MCUB_OP_MAXPOOL = 8            ///< mcu_maxpool_s8
 } mcub_opcode;
 
 // MARK: - Status
@@ -425,6 +428,7 @@ static const char* op_name(uint8_t opcode) {
     case MCUB_OP_ADD: return "add";
     case MCUB_OP_AVGPOOL: return "avgpool";
     case MCUB_OP_GLOBAL_AVGPOOL: return "global_avgpool";
+    case MCUB_OP_MAXPOOL: return "maxpool";
   }
   return "unknown";
 }
@@ -638,7 +642,7 @@ static int64_t window_output(int64_t in, int64_t k, int64_t stride, int64_t befo
   return padded < k ? -1 : (padded - k) / stride + 1;
 }
 
-// Checks the output shape of a windowed op (conv, depthwise, pointwise, avgpool).
+// Checks the output shape of a windowed op (conv, depthwise, pointwise, avgpool, maxpool).
 static mcu_interp_status check_window(mcu_interpreter* it, uint32_t k, const mcu_interp_node* n,
                                       const mcu_interp_tensor* in,
                                       const mcu_interp_tensor* out) {
@@ -671,7 +675,8 @@ static mcu_interp_status check_offsets(mcu_interpreter* it, uint32_t k, const mc
                                        const mcu_interp_tensor* in,
                                        const mcu_interp_tensor* in2,
                                        const mcu_interp_tensor* out) {
-  const int uses_offsets = n->opcode != MCUB_OP_AVGPOOL && n->opcode != MCUB_OP_GLOBAL_AVGPOOL;
+  const int uses_offsets = n->opcode != MCUB_OP_AVGPOOL && n->opcode != MCUB_OP_GLOBAL_AVGPOOL &&
+                           n->opcode != MCUB_OP_MAXPOOL;
   const int32_t want_in = uses_offsets ? -in->zero_point : 0;
   const int32_t want_in2 = in2 != NULL ? -in2->zero_point : 0;
   const int32_t want_out = uses_offsets ? out->zero_point : 0;
@@ -789,8 +794,8 @@ static mcu_interp_status check_unused(mcu_interpreter* it, uint32_t k, const mcu
 static mcu_interp_status check_node(mcu_interpreter* it, const uint8_t* blob,
                                     const blob_header* h, uint32_t k) {
   const mcu_interp_node n = decode_node(blob, h, k);
-  if (n.opcode < MCUB_OP_CONV2D || n.opcode > MCUB_OP_GLOBAL_AVGPOOL) {
-    return fail(it, MCU_INTERP_BAD_PARAMETER, "op %u: unknown opcode %u (this runtime knows 1..7)",
+  if (n.opcode < MCUB_OP_CONV2D || n.opcode > MCUB_OP_MAXPOOL) {
+    return fail(it, MCU_INTERP_BAD_PARAMETER, "op %u: unknown opcode %u (this runtime knows 1..8)",
                 (unsigned long)k, (unsigned long)n.opcode);
   }
   const int is_add = n.opcode == MCUB_OP_ADD;
@@ -881,17 +886,26 @@ static mcu_interp_status check_node(mcu_interpreter* it, const uint8_t* blob,
       }
       return check_quant(it, blob, h, k, &n, 3, 0);
     }
-    case MCUB_OP_AVGPOOL: {
+    case MCUB_OP_AVGPOOL:
+    case MCUB_OP_MAXPOOL: {
       if (c_out != c_in) {
-        return fail(it, MCU_INTERP_BAD_SHAPE, "op %u (avgpool): %u input and %u output channels",
-                    (unsigned long)k, (unsigned long)c_in, (unsigned long)c_out);
+        return fail(it, MCU_INTERP_BAD_SHAPE, "op %u (%s): %u input and %u output channels",
+                    (unsigned long)k, op_name(n.opcode), (unsigned long)c_in,
+                    (unsigned long)c_out);
+      }
+      if (n.opcode == MCUB_OP_MAXPOOL && in.zero_point != out.zero_point) {
+        return fail(it, MCU_INTERP_BAD_PARAMETER,
+                    "op %u (maxpool): input zero point %d, output %d; max pool keeps its "
+                    "input's quantization, so they must be equal",
+                    (unsigned long)k, (long)in.zero_point, (long)out.zero_point);
       }
       if (n.pad_top >= n.kernel_h || n.pad_bottom >= n.kernel_h || n.pad_left >= n.kernel_w ||
           n.pad_right >= n.kernel_w) {
         return fail(it, MCU_INTERP_BAD_PARAMETER,
-                    "op %u (avgpool): padding %u/%u/%u/%u must be smaller than the %ux%u window",
-                    (unsigned long)k, (unsigned long)n.pad_top, (unsigned long)n.pad_left,
-                    (unsigned long)n.pad_bottom, (unsigned long)n.pad_right,
+                    "op %u (%s): padding %u/%u/%u/%u must be smaller than the %ux%u window",
+                    (unsigned long)k, op_name(n.opcode), (unsigned long)n.pad_top,
+                    (unsigned long)n.pad_left, (unsigned long)n.pad_bottom,
+                    (unsigned long)n.pad_right,
                     (unsigned long)n.kernel_h, (unsigned long)n.kernel_w);
       }
       if ((s = check_unused(it, k, &n, 1, 0)) != MCU_INTERP_OK) return s;
@@ -1161,7 +1175,8 @@ static mcu_status run_node(const mcu_interpreter* it, const mcu_interp_node* n) 
                                 .rounding = rounding};
       return mcu_add_s8(&p, x, x2, out->bytes, y);
     }
-    case MCUB_OP_AVGPOOL: {
+    case MCUB_OP_AVGPOOL:
+    case MCUB_OP_MAXPOOL: {
       const mcu_pool_params p = {.filter_h = n->kernel_h,
                                  .filter_w = n->kernel_w,
                                  .stride_h = n->stride_h,
@@ -1172,6 +1187,7 @@ static mcu_status run_node(const mcu_interpreter* it, const mcu_interp_node* n) 
                                  .pad_right = n->pad_right,
                                  .activation_min = n->activation_min,
                                  .activation_max = n->activation_max};
+      if (n->opcode == MCUB_OP_MAXPOOL) return mcu_maxpool_s8(&p, &in->dims, x, &out->dims, y);
       return mcu_avgpool_s8(&p, &in->dims, x, &out->dims, y);
     }
     case MCUB_OP_GLOBAL_AVGPOOL:

@@ -17,7 +17,7 @@ public enum InterpreterProgram {
   public static let kernels = [
     "mcu_conv2d_s8", "mcu_depthwise_conv2d_s8", "mcu_pointwise_conv2d_s8",
     "mcu_fully_connected_per_channel_s8", "mcu_add_s8", "mcu_avgpool_s8",
-    "mcu_global_avgpool_s8",
+    "mcu_global_avgpool_s8", "mcu_maxpool_s8",
   ]
 
   /// The program that runs `q` with the interpreter runtime.
@@ -212,6 +212,7 @@ public enum InterpreterProgram {
       case .add: kernel = kernels[4]
       case .avgPool: kernel = kernels[5]
       case .globalAvgPool, .input: kernel = kernels[6]
+      case .maxPool: kernel = kernels[7]
       }
       return ManifestLayer(
         node: node.name, op: node.op.kindName, kernel: kernel, specialized: false,

@@ -21,7 +21,7 @@ struct LayerSource {
     case .conv2d, .depthwiseConv2d: parts.conv()
     case .linear: parts.linear()
     case .add: parts.add()
-    case .avgPool(let a): parts.pool(a)
+    case .avgPool, .maxPool: parts.pool()
     case .globalAvgPool, .input: parts.globalPool()
     }
     declarations = parts.declarations
@@ -117,7 +117,7 @@ struct LayerSource {
       ]
     }
 
-    mutating func pool(_ a: PoolAttributes) {
+    mutating func pool() {
       let params = LayerSource.checked { try q.poolParams(ofNode: layer.index) }
       declarations += LayerSource.poolParams(p + "_params", params)
       declarations += LayerSource.dims(p + "_input_dims", dims(ofNode: node.inputs[0]))

@@ -97,7 +97,9 @@ public struct ModelBlob: Hashable, Sendable {
   /// The largest tensor a blob may declare, in bytes (2^30).
   public static let maxTensorBytes = 1 << 30
 
-  /// The op codes of format version 1 (the runtime's `mcub_opcode`).
+  /// The op codes of format version 1 (the runtime's `mcub_opcode`). Codes are only ever added,
+  /// so the version stays 1: every older blob is still valid, and a runtime older than a code
+  /// rejects it as an unknown opcode (`maxPool`, 8, came with the appendix-B models).
   public enum OpCode: UInt8, Hashable, Sendable, CaseIterable {
     case conv2d = 1
     case depthwiseConv2d = 2
@@ -106,6 +108,7 @@ public struct ModelBlob: Hashable, Sendable {
     case add = 5
     case avgPool = 6
     case globalAvgPool = 7
+    case maxPool = 8
   }
 
   /// The blob.
@@ -400,13 +403,26 @@ public struct ModelBlob: Hashable, Sendable {
       f.leftShift = p.leftShift
       f.multipliers = [p.input1Multiplier, p.input2Multiplier, p.outputMultiplier]
       return f
-    case .avgPool(let a):
+    case .avgPool(let a), .maxPool(let a):
       let p = PoolParams(
         filterH: a.kernelH, filterW: a.kernelW, strideH: a.stride, strideW: a.stride,
         padTop: a.padding.top, padLeft: a.padding.left, padBottom: a.padding.bottom,
         padRight: a.padding.right)
       _ = try quantization { try p.validate(inputShape: inputShape) }
-      var f = OpFields(code: .avgPool, inputs: node.inputs)
+      var code = OpCode.avgPool
+      if case .maxPool = node.op {
+        code = .maxPool
+        let zpIn = q.layers[node.inputs[0]].output.zeroPoint
+        let zpOut = layer.output.zeroPoint
+        guard zpIn == zpOut else {
+          throw ModelBlobError.invalidQuantization(
+            node: node.name,
+            reason: "max pool output zero point \(zpOut) differs from its input's \(zpIn); max "
+              + "pool keeps its input's quantization (build the QuantizedGraph with "
+              + "QuantizedGraph(graph:weights:ranges:))")
+        }
+      }
+      var f = OpFields(code: code, inputs: node.inputs)
       f.window = [
         p.filterH, p.filterW, p.strideH, p.strideW, p.padTop, p.padLeft, p.padBottom,
         p.padRight,

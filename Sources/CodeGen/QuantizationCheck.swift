@@ -62,7 +62,7 @@ enum QuantizationCheck {
         biasCount: biasCount, perChannel: true, bitWidth: bits)
     case .add:
       try q.addParams(ofNode: i).validate(bitWidth: bits)
-    case .avgPool:
+    case .avgPool, .maxPool:
       _ = try q.poolParams(ofNode: i).validate(inputShape: inputShape, bitWidth: bits)
     case .globalAvgPool:
       return

@@ -29,6 +29,8 @@ enum FloatForward {
         y = activate(zip(x, outputs[node.inputs[1]]).map { $0 + $1 }, activation)
       case .avgPool(let a):
         y = averagePool(x, (h, w, c), out: (o[1], o[2]), a)
+      case .maxPool(let a):
+        y = maxPool(x, (h, w, c), out: (o[1], o[2]), a)
       case .globalAvgPool:
         y = averagePool(
           x, (h, w, c), out: (1, 1), PoolAttributes(kernel: max(h, w), stride: 1))
@@ -144,6 +146,29 @@ enum FloatForward {
             }
           }
           y[(oy * out.w + ox) * s.c + c] = sum / Float(max(count, 1))
+        }
+      }
+    }
+    return y
+  }
+
+  /// Max pool over the valid part of each window (padding never wins).
+  static func maxPool(
+    _ x: [Float], _ s: (h: Int, w: Int, c: Int), out: (h: Int, w: Int), _ a: PoolAttributes
+  ) -> [Float] {
+    var y = [Float](repeating: 0, count: out.h * out.w * s.c)
+    for oy in 0..<out.h {
+      for ox in 0..<out.w {
+        for c in 0..<s.c {
+          var largest = -Float.infinity
+          for iy in (oy * a.stride - a.padding.top)..<(oy * a.stride - a.padding.top + a.kernelH)
+          where iy >= 0 && iy < s.h {
+            let x0 = ox * a.stride - a.padding.left
+            for ix in x0..<(x0 + a.kernelW) where ix >= 0 && ix < s.w {
+              largest = max(largest, x[(iy * s.w + ix) * s.c + c])
+            }
+          }
+          y[(oy * out.w + ox) * s.c + c] = largest.isFinite ? largest : 0
         }
       }
     }

@@ -81,7 +81,7 @@ public enum RandomQuantizedGraph {
       return uniform(
         count: a.outFeatures * cIn, shape: [a.outFeatures, cIn], channels: a.outFeatures,
         fanIn: cIn, activation: a.activation, using: &generator)
-    case .input, .add, .avgPool, .globalAvgPool:
+    case .input, .add, .avgPool, .maxPool, .globalAvgPool:
       return nil
     }
   }

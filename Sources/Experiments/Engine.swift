@@ -36,6 +36,12 @@ public struct EngineConfig: Codable, Sendable, Hashable {
     self.callgrind = callgrind
   }
 
+  /// The models of the paper's library comparison (Fig. 4, appendix B) not already listed:
+  /// SmallCifar, MobileNetV2 w0.35 r64 and MnasNet w0.2 r96 (ProxylessNAS w0.3 r64 is).
+  public static let appendixBModels = ModelZoo.appendixB.map(\.id).filter {
+    $0 != "proxyless-w0.3-r64"
+  }
+
   /// The built-in configuration of each profile (experiments/engine.json states the same).
   public static func builtIn(_ profile: Profile) -> EngineConfig {
     switch profile {
@@ -47,7 +53,7 @@ public struct EngineConfig: Codable, Sendable, Hashable {
         models: [
           "mcunet-in0", "mcunet-in1", "mcunet-in2", "mcunet-in3", "mcunet-in4", "mbv2-w0.35",
           "proxyless-w0.3", "proxyless-w0.3-r64", "mbv2-w0.3-r64",
-        ], breakdownModels: ["mcunet-in0", "mcunet-in3"], warmup: 3,
+        ] + appendixBModels, breakdownModels: ["mcunet-in0", "mcunet-in3"], warmup: 3,
         iterations: profile == .full ? 51 : 11)
     }
   }
@@ -139,8 +145,8 @@ public func measureEngine(
   }
   var rows: [EngineRow] = []
   for (n, id) in config.models.enumerated() {
-    guard let model = ModelZoo.model(id) else {
-      throw ExperimentError.unknownModel(id, known: ModelZoo.all.map(\.id))
+    guard let model = ModelZoo.entry(id) else {
+      throw ExperimentError.unknownModel(id, known: ModelZoo.allIDs)
     }
     let graph = try model.graph()
     var rng = SeededGenerator(seed: config.seed &+ UInt64(n))

@@ -128,6 +128,8 @@ extension Graph {
       return specialize ? .specialized(.add) : .generic(.add)
     case .avgPool:
       return .generic(.avgPool)
+    case .maxPool:
+      return .generic(.maxPool)
     case .globalAvgPool:
       return .generic(.globalAvgPool)
     }
@@ -156,6 +158,7 @@ extension Graph {
     case .linear: return .generic(.fullyConnected, dtype: .s4)
     case .add: return .generic(.add, dtype: .s4)
     case .avgPool: return .generic(.avgPool, dtype: .s4)
+    case .maxPool: return .generic(.maxPool, dtype: .s4)
     case .globalAvgPool: return .generic(.globalAvgPool, dtype: .s4)
     }
   }

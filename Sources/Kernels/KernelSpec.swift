@@ -22,6 +22,8 @@ public enum KernelOp: String, Hashable, Sendable, Codable, CaseIterable {
   case add
   /// Average pool over a window.
   case avgPool
+  /// Max pool over a window.
+  case maxPool
   /// Mean over H and W.
   case globalAvgPool
 
@@ -34,6 +36,7 @@ public enum KernelOp: String, Hashable, Sendable, Codable, CaseIterable {
     case .fullyConnected: return "fully_connected_per_channel"
     case .add: return "add"
     case .avgPool: return "avgpool"
+    case .maxPool: return "maxpool"
     case .globalAvgPool: return "global_avgpool"
     }
   }
@@ -47,6 +50,7 @@ public enum KernelOp: String, Hashable, Sendable, Codable, CaseIterable {
     case .fullyConnected: return "fc"
     case .add: return "resadd"
     case .avgPool: return "avgpool"
+    case .maxPool: return "maxpool"
     case .globalAvgPool: return "gap"
     }
   }
@@ -133,7 +137,7 @@ public struct KernelSpec: Hashable, Sendable, Codable, CustomStringConvertible {
     guard isSpecialized else { return false }
     switch op {
     case .conv2d, .depthwiseConv2d, .pointwiseConv2d, .fullyConnected: return true
-    case .add, .avgPool, .globalAvgPool: return false
+    case .add, .avgPool, .maxPool, .globalAvgPool: return false
     }
   }
 

@@ -53,7 +53,7 @@ extension Graph {
       return ScratchBytes(im2col: 2 * a.kernelH * a.kernelW * input[3], kernel: 0)
     case .linear:
       return ScratchBytes(im2col: input.count * 2 * 2, kernel: 0)
-    case .input, .add, .avgPool, .globalAvgPool:
+    case .input, .add, .avgPool, .maxPool, .globalAvgPool:
       return .none
     }
   }

@@ -32,7 +32,7 @@ public struct InterpreterOverheadModel: Hashable, Sendable {
         channels += node.outputShape[3]
       case .linear(let a):
         channels += a.outFeatures
-      case .input, .add, .avgPool, .globalAvgPool:
+      case .input, .add, .avgPool, .maxPool, .globalAvgPool:
         break
       }
     }

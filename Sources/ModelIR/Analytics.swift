@@ -63,7 +63,7 @@ extension Graph {
       return NodeCost(
         macs: weights, params: weights + (a.bias ? a.outFeatures : 0), weightElements: weights,
         biasChannels: a.outFeatures)
-    case .input, .add, .avgPool, .globalAvgPool:
+    case .input, .add, .avgPool, .maxPool, .globalAvgPool:
       return NodeCost(macs: 0, params: 0, weightElements: 0, biasChannels: 0)
     }
   }

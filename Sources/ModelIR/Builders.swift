@@ -1,6 +1,8 @@
 /// Builders for the three network families the paper compares (Table 2): width- and
 /// resolution-scaled MobileNetV2, scaled ProxylessNAS-Mobile, and TinyNAS subnets of the MCUNet
-/// search space (paper_facts.md §8). All return MIT-format `NetConfig`s.
+/// search space (paper_facts.md §8), plus the appendix-B models of the library comparison
+/// (Fig. 4): scaled MnasNet-B1 and SmallCifar. All but SmallCifar (a `Graph`: MIT's format has
+/// no max pooling) return MIT-format `NetConfig`s.
 
 /// once-for-all's `make_divisible(v, 8)`: round to the nearest multiple of 8 (at least 8), and
 /// add 8 if that lost more than 10 %.
@@ -90,6 +92,58 @@ public func scaledMobileNetV2(width w: Double, resolution: Int, classes: Int = 1
     bnEps: 1e-3, dropout: 0.2)
   config.blocks = config.blocks.map(withoutMidChannels)
   return config
+}
+
+/// MnasNet-B1 (Tan et al. 2019, Fig. 7 without squeeze-excitation; torchvision's `mnasnet1_0`)
+/// as (expand, kernel, stride, repeats, channels) per stage, after the stem conv 3×3 s2 with 32
+/// channels and the SepConv (depthwise 3×3 + pointwise) to 16 channels.
+public let mnasNetB1Stages: [(expand: Int, kernel: Int, stride: Int, repeats: Int, channels: Int)] =
+  [
+    (3, 3, 2, 3, 24), (3, 5, 2, 3, 40), (6, 5, 2, 3, 80), (6, 3, 1, 2, 96), (6, 5, 2, 4, 192),
+    (6, 3, 1, 1, 320),
+  ]
+
+/// Width- and resolution-scaled MnasNet-B1 in MIT's form, as the paper's appendix-B
+/// "MnasNet w0.2 r96": stem conv 3×3 s2 with 32·w channels, SepConv (an e = 1, k = 3 block) with
+/// 16·w, the stages of `mnasNetB1Stages` with channels ·w (every block of a stage repeats its
+/// (k, e); identity shortcuts where stride is 1 and channels match), feature mix (the 1×1 head)
+/// 1280·w, global average pool, linear; every width `makeDivisible`d as in `scaledMobileNetV2`
+/// (which also scales the head, where torchvision keeps 1280), mid channels cIn·e, ReLU6
+/// throughout as in every MIT-format block (MnasNet uses ReLU), classifier dropout 0.2.
+public func scaledMnasNet(width w: Double, resolution: Int, classes: Int = 1000) -> NetConfig {
+  let stages = mnasNetB1Stages.map {
+    Array(repeating: Optional(BlockChoice(kernel: $0.kernel, expand: $0.expand)), count: $0.repeats)
+  }
+  var config = assembleMBNet(
+    firstConv: makeDivisible(32 * w), firstBlock: makeDivisible(16 * w),
+    stageWidths: mnasNetB1Stages.map { makeDivisible(Double($0.channels) * w) },
+    strides: mnasNetB1Stages.map(\.stride), stages: stages, featureMix: makeDivisible(1280 * w),
+    classes: classes, resolution: resolution, bnEps: 1e-3, dropout: 0.2)
+  config.blocks = config.blocks.map(withoutMidChannels)
+  return config
+}
+
+/// SmallCifar, the μTVM blog's CIFAR-10 model the paper compares libraries on (appendix B):
+/// input 32×32×3, three times {conv 5×5 stride 1 'same' padding 2 with bias + ReLU, max pool 2×2
+/// stride 2} with 32, 32 and 64 channels, then linear 1024 → 10 with bias. No batch norm.
+///
+/// MACs 32·32·32·75 + 16·16·32·800 + 8·8·64·800 + 1024·10 = 12 298 240; params 89 578.
+public func smallCifarGraph(classes: Int = 10) throws -> Graph {
+  var b = GraphBuilder(name: "smallcifar")
+  var x = try b.addInput(height: 32, width: 32, channels: 3)
+  for (i, channels) in [32, 32, 64].enumerated() {
+    x = try b.add(
+      .conv2d(
+        Conv2DAttributes(
+          outChannels: channels, kernel: 5, stride: 1, batchNorm: false, bias: true,
+          activation: .relu)),
+      inputs: [x], name: "conv\(i + 1)")
+    x = try b.add(
+      .maxPool(PoolAttributes(kernel: 2, stride: 2)), inputs: [x], name: "pool\(i + 1)")
+  }
+  x = try b.add(
+    .linear(LinearAttributes(outFeatures: classes, bias: true)), inputs: [x], name: "classifier")
+  return b.graph
 }
 
 /// ProxylessNAS-Mobile's searched architecture (Cai et al. 2019), stage by stage; `nil` marks

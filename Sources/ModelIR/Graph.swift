@@ -153,7 +153,7 @@ public struct GraphBuilder: Sendable {
             + "(stride 1 and cIn == cOut)")
       }
       return inputShapes[0]
-    case .avgPool(let a):
+    case .avgPool(let a), .maxPool(let a):
       let (h, w, c) = try spatial(inputShapes[0])
       let oh = try window(h, a.kernelH, a.stride, a.padding.top, a.padding.bottom, "height")
       let ow = try window(w, a.kernelW, a.stride, a.padding.left, a.padding.right, "width")

@@ -64,10 +64,80 @@ public struct ZooModel: Hashable, Sendable {
   public func graph() throws -> Graph { try config.makeGraph() }
 }
 
+/// A zoo model that MIT's netconfig format cannot state (it has no max pooling), given as its
+/// op graph directly.
+public struct ZooGraphModel: Hashable, Sendable {
+  public var id: String
+  /// Where the architecture comes from and how it is defined.
+  public var summary: String
+  public var graph: Graph
+  public var precision: Precision
+  public var published: PublishedNumbers
+}
+
+/// One entry of the zoo: a netconfig model (`ZooModel`) or a graph-only one (`ZooGraphModel`).
+public enum ZooEntry: Hashable, Sendable {
+  case netConfig(ZooModel)
+  case graph(ZooGraphModel)
+
+  public var id: String {
+    switch self {
+    case .netConfig(let m): return m.id
+    case .graph(let m): return m.id
+    }
+  }
+
+  public var precision: Precision {
+    switch self {
+    case .netConfig(let m): return m.precision
+    case .graph(let m): return m.precision
+    }
+  }
+
+  public var published: PublishedNumbers {
+    switch self {
+    case .netConfig(let m): return m.published
+    case .graph(let m): return m.published
+    }
+  }
+
+  /// The MIT-format config, nil for a graph-only model.
+  public var config: NetConfig? {
+    if case .netConfig(let m) = self { return m.config }
+    return nil
+  }
+
+  /// The op graph at the model's resolution.
+  public func graph() throws -> Graph {
+    switch self {
+    case .netConfig(let m): return try m.graph()
+    case .graph(let m): return m.graph
+    }
+  }
+}
+
 /// The zoo, in the order of MIT's README tables.
 public enum ModelZoo {
-  /// Looks a model up by `id`.
-  public static func model(_ id: String) -> ZooModel? { all.first { $0.id == id } }
+  /// Looks a netconfig model up by `id` (the released models, their resolution variants and the
+  /// netconfig models of appendix B).
+  public static func model(_ id: String) -> ZooModel? {
+    if let m = all.first(where: { $0.id == id }) { return m }
+    for case .netConfig(let m) in appendixB where m.id == id { return m }
+    return nil
+  }
+
+  /// Looks any entry up by `id`, graph-only models included.
+  public static func entry(_ id: String) -> ZooEntry? {
+    if let m = model(id) { return .netConfig(m) }
+    return appendixB.first { $0.id == id }
+  }
+
+  /// Every id `entry(_:)` knows, in zoo order.
+  public static var allIDs: [String] {
+    var ids = all.map(\.id)
+    for e in appendixB where !ids.contains(e.id) { ids.append(e.id) }
+    return ids
+  }
 
   /// Every model.
   public static var all: [ZooModel] { imagenet + resolutionVariants }
@@ -187,6 +257,40 @@ public enum ModelZoo {
           teH743SRAMKB: 61, teH743FlashKB: 690, tflmH743SRAMKB: 173, tflmH743FlashKB: 940,
           cmsisH743SRAMKB: 173, top1: 34.1)),
     ]
+  }
+
+  /// The four models of the paper's library comparison (Fig. 4, appendix B), in its order:
+  /// SmallCifar (graph-only: it max-pools), MobileNetV2 w0.35 r64, ProxylessNAS w0.3 r64 (the
+  /// TinyEngine-README variant above, the same entry) and MnasNet w0.2 r96. Not part of `all`,
+  /// so the memory experiment's model list stays MIT's.
+  public static var appendixB: [ZooEntry] {
+    [
+      .graph(
+        ZooGraphModel(
+          id: "smallcifar",
+          summary: "32×32×3, 3 × {conv 5×5 + ReLU, maxpool 2×2 s2}, 32/32/64 ch, linear 1024→10 "
+            + "(the μTVM blog's CIFAR-10 model, paper App. B)",
+          graph: smallCifar(), precision: .int8, published: PublishedNumbers())),
+      .netConfig(
+        ZooModel(
+          id: "mbv2-w0.35-r64", width: 0.35, configFile: nil,
+          config: scaledMobileNetV2(width: 0.35, resolution: 64), precision: .int8,
+          published: PublishedNumbers())),
+      .netConfig(resolutionVariants[0]),
+      .netConfig(
+        ZooModel(
+          id: "mnasnet-w0.2-r96", width: 0.2, configFile: nil,
+          config: scaledMnasNet(width: 0.2, resolution: 96), precision: .int8,
+          published: PublishedNumbers())),
+    ]
+  }
+
+  private static func smallCifar() -> Graph {
+    do {
+      return try smallCifarGraph()
+    } catch {
+      preconditionFailure("built-in zoo entry smallcifar is inconsistent: \(error)")
+    }
   }
 
   /// MIT's ProxylessNAS w0.3 has 64 channels in stage 5 (the scaling rule gives 56).

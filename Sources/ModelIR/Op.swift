@@ -92,7 +92,7 @@ public struct DepthwiseConv2DAttributes: Hashable, Sendable, Codable {
   }
 }
 
-/// Average pooling over a kH×kW window.
+/// Pooling (average or max) over a kH×kW window.
 public struct PoolAttributes: Hashable, Sendable, Codable {
   public var kernelH: Int
   public var kernelW: Int
@@ -134,6 +134,9 @@ public enum Op: Hashable, Sendable, Codable {
   /// Element-wise residual addition of two tensors of the same shape.
   case add(activation: Activation)
   case avgPool(PoolAttributes)
+  /// Maximum over each window; padded positions never win (TFLite's MAX_POOL_2D). The output
+  /// keeps the input's quantization (scale and zero point).
+  case maxPool(PoolAttributes)
   /// Mean over H and W: [1, H, W, C] → [1, 1, 1, C].
   case globalAvgPool
   case linear(LinearAttributes)
@@ -146,6 +149,7 @@ public enum Op: Hashable, Sendable, Codable {
     case .depthwiseConv2d: return "depthwise"
     case .add: return "add"
     case .avgPool: return "avgpool"
+    case .maxPool: return "maxpool"
     case .globalAvgPool: return "gap"
     case .linear: return "linear"
     }

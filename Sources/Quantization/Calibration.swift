@@ -334,7 +334,7 @@ extension QuantizedGraph {
     var ranges: [(min: Float, max: Float)] = []
     for (i, node) in graph.nodes.enumerated() {
       switch node.op {
-      case .avgPool, .globalAvgPool:
+      case .avgPool, .maxPool, .globalAvgPool:
         ranges.append((0, 0))
       default:
         ranges.append(

@@ -94,6 +94,10 @@ extension IntegerInterpreter {
       let params = try q.poolParams(ofNode: i)
       _ = try params.validate(inputShape: xShape, bitWidth: .int4)
       return IntegerReference.averagePoolInt4(input: x, inputShape: xShape, params: params)
+    case .maxPool:
+      let params = try q.poolParams(ofNode: i)
+      _ = try params.validate(inputShape: xShape, bitWidth: .int4)
+      return IntegerReference.maxPoolInt4(input: x, inputShape: xShape, params: params)
     case .linear:
       let params = try q.fullyConnectedParams(ofNode: i)
       let w = try int4Weights(layer, node: node.name)

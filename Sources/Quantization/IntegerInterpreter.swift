@@ -56,6 +56,9 @@ public enum IntegerInterpreter {
             filterH: a.kernelH, filterW: a.kernelW, strideH: a.stride, strideW: a.stride,
             padTop: a.padding.top, padLeft: a.padding.left, padBottom: a.padding.bottom,
             padRight: a.padding.right))
+      case .maxPool:
+        y = IntegerReference.maxPool(
+          input: x, inputShape: xShape, params: try q.poolParams(ofNode: i))
       case .globalAvgPool:
         y = IntegerReference.globalAveragePool(input: x, inputShape: xShape)
       case .linear:

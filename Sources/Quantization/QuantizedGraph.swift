@@ -100,7 +100,8 @@ public struct QuantizedGraph: Hashable, Sendable {
     for (i, node) in graph.nodes.enumerated() {
       let (lo, hi) = ranges[i]
       switch node.op {
-      case .avgPool, .globalAvgPool:
+      case .avgPool, .maxPool, .globalAvgPool:
+        // TFLite's AVERAGE_POOL_2D and MAX_POOL_2D keep the input's scale and zero point.
         layers.append(QuantizedLayer(output: layers[node.inputs[0]].output))
         continue
       default: break
@@ -189,14 +190,15 @@ public struct QuantizedGraph: Hashable, Sendable {
       bitWidth: bitWidth)
   }
 
-  /// The parameters of average pool node `i`, or of a global average pool over its input's
-  /// H×W (stride 1, no padding). The clamp is the bit width's full activation range (pooling
-  /// has no fused activation; TFLite's AVERAGE_POOL_2D keeps the input's quantization).
+  /// The parameters of average or max pool node `i`, or of a global average pool over its
+  /// input's H×W (stride 1, no padding). The clamp is the bit width's full activation range
+  /// (pooling has no fused activation; TFLite's AVERAGE_POOL_2D and MAX_POOL_2D keep the
+  /// input's quantization).
   public func poolParams(ofNode i: Int) throws -> PoolParams {
     let node = graph.nodes[i]
     let range = bitWidth.activationRange
     switch node.op {
-    case .avgPool(let a):
+    case .avgPool(let a), .maxPool(let a):
       return PoolParams(
         filterH: a.kernelH, filterW: a.kernelW, strideH: a.stride, strideW: a.stride,
         padTop: a.padding.top, padLeft: a.padding.left, padBottom: a.padding.bottom,

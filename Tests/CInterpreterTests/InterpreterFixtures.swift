@@ -1,5 +1,5 @@
 // InterpreterFixtures.swift
-// What the CInterpreter tests share: three tiny graphs that together use every op code of the
+// What the CInterpreter tests share: four tiny graphs that together use every op code of the
 // blob format, seeded random int8 QuantizedGraphs (CodeGen's RandomQuantizedGraph), and
 // `Runtime`, which runs the C interpreter in-process on copies of a blob and an arena.
 
@@ -79,6 +79,29 @@ enum TestGraphs {
     return b.graph
   }
 
+  /// SmallCifar in miniature, odd sizes: input 13×11×3 → conv 5×5 bias relu 8 → maxpool 2×2
+  /// s2 (6×5) → conv 3×3 relu 12 → maxpool 3×3 s2 padded 1/1/0/1 (3×3) → linear 4.
+  static func maxPooled() throws -> Graph {
+    var b = GraphBuilder(name: "maxpooled")
+    var x = try b.addInput(height: 13, width: 11, channels: 3)
+    x = try b.add(
+      .conv2d(
+        .init(
+          outChannels: 8, kernel: 5, stride: 1, batchNorm: false, bias: true, activation: .relu)),
+      inputs: [x], name: "conv1")
+    x = try b.add(.maxPool(PoolAttributes(kernel: 2, stride: 2)), inputs: [x], name: "pool1")
+    x = try b.add(
+      .conv2d(.init(outChannels: 12, kernel: 3, stride: 1, activation: .relu)), inputs: [x],
+      name: "conv2")
+    x = try b.add(
+      .maxPool(
+        PoolAttributes(kernel: 3, stride: 2, padding: Padding(top: 1, left: 1, bottom: 0, right: 1))
+      ),
+      inputs: [x], name: "pool2")
+    try b.add(.linear(LinearAttributes(outFeatures: 4)), inputs: [x], name: "classifier")
+    return b.graph
+  }
+
   /// Expand pw (relu6) → depthwise (relu6) → project pw (linear).
   static func mbconv(
     _ b: inout GraphBuilder, _ x: Int, expand: Int, kernel: Int, stride: Int, out: Int,
@@ -100,11 +123,12 @@ enum TestGraphs {
     switch name {
     case "chain": return try chain()
     case "residual": return try residual()
+    case "maxpooled": return try maxPooled()
     default: return try corners()
     }
   }
 
-  static let tinyNames = ["chain", "residual", "corners"]
+  static let tinyNames = ["chain", "residual", "corners", "maxpooled"]
 
   /// mcunet-in0 (MCUNet 10 FPS ImageNet model) at its real resolution 48.
   static func mcunetIn0() throws -> Graph {

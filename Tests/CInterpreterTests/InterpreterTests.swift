@@ -126,6 +126,7 @@ import _TestSupport
       (MCUB_OP_CONV2D, .conv2d), (MCUB_OP_DEPTHWISE_CONV2D, .depthwiseConv2d),
       (MCUB_OP_POINTWISE_CONV2D, .pointwiseConv2d), (MCUB_OP_FULLY_CONNECTED, .fullyConnected),
       (MCUB_OP_ADD, .add), (MCUB_OP_AVGPOOL, .avgPool), (MCUB_OP_GLOBAL_AVGPOOL, .globalAvgPool),
+      (MCUB_OP_MAXPOOL, .maxPool),
     ]
     for (c, swift) in pairs { #expect(UInt8(c.rawValue) == swift.rawValue) }
   }

@@ -78,6 +78,11 @@ import _TestSupport
       .depthwiseConv2d(DepthwiseConv2DAttributes(kernel: 5, stride: 2, activation: .relu)),
       inputs: [x], name: "dw5")
     x = try b.add(.avgPool(PoolAttributes(kernel: 2, stride: 1)), inputs: [x], name: "pool")
+    x = try b.add(
+      .maxPool(
+        PoolAttributes(kernel: 2, stride: 1, padding: Padding(top: 1, left: 0, bottom: 0, right: 1))
+      ),
+      inputs: [x], name: "maxpool")
     x = try b.add(.globalAvgPool, inputs: [x], name: "gap")
     try b.add(.linear(LinearAttributes(outFeatures: 5)), inputs: [x], name: "fc")
     return b.graph
@@ -150,6 +155,13 @@ import _TestSupport
           x, packed[node.inputs[1]], params: try q.addParams(ofNode: i))
       case .avgPool(let a):
         expected = IntegerReference.averagePoolInt4(
+          input: x, inputShape: xShape,
+          params: PoolParams(
+            filterH: a.kernelH, filterW: a.kernelW, strideH: a.stride, strideW: a.stride,
+            padTop: a.padding.top, padLeft: a.padding.left, padBottom: a.padding.bottom,
+            padRight: a.padding.right, activationMin: -8, activationMax: 7))
+      case .maxPool(let a):
+        expected = IntegerReference.maxPoolInt4(
           input: x, inputShape: xShape,
           params: PoolParams(
             filterH: a.kernelH, filterW: a.kernelW, strideH: a.stride, strideW: a.stride,

@@ -27,6 +27,25 @@ import Testing
     expectPassed(try c.runSelfCheck())
   }
 
+  /// Max pool (odd maps, floor division, asymmetric padding) between generic 5×5 and
+  /// specialized-or-generic 3×3 convs, layer by layer against the interpreter.
+  @Test func maxPoolGraphMatchesInterpreter() throws {
+    let c = try GeneratedCase(TinyGraphs.maxPooled(), seed: 14)
+    #expect(
+      c.q.graph.nodes.map(\.outputShape.dims) == [
+        [1, 13, 11, 3], [1, 13, 11, 8], [1, 6, 5, 8], [1, 6, 5, 12], [1, 3, 3, 12], [1, 4],
+      ])
+    #expect(c.program.manifest.kernels.contains("mcu_maxpool_s8"))
+    #expect(c.program.manifest.layers.filter { $0.kernel == "mcu_maxpool_s8" }.count == 2)
+    expectPassed(try c.runSelfCheck())
+  }
+
+  /// The same graph under ASan + UBSan, generic kernels only, joint scratch plan.
+  @Test func maxPoolGraphMatchesInterpreterUnderSanitizers() throws {
+    let c = try GeneratedCase(TinyGraphs.maxPooled(), seed: 15, joint: true, specialize: false)
+    expectPassed(try c.runSelfCheck(options: .sanitized))
+  }
+
   /// The residual block with a stride-2 in-place depthwise, under ASan + UBSan.
   @Test func residualBlockMatchesInterpreterUnderSanitizers() throws {
     let c = try GeneratedCase(TinyGraphs.residual(), seed: 12)

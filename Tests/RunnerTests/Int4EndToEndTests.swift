@@ -49,6 +49,14 @@ import Testing
     expectPassed(try c.runSelfCheck(options: .sanitized))
   }
 
+  /// Max pool on packed int4 tensors (odd element counts, so half-filled bytes), traced.
+  @Test func maxPoolMatchesInterpreterLayerByLayer() throws {
+    let c = try GeneratedCase(
+      TinyGraphs.maxPooled(), seed: 43, inPlace: false, bitWidth: .int4)
+    #expect(c.program.manifest.kernels.contains("mcu_maxpool_s4"))
+    expectPassed(try c.runSelfCheck())
+  }
+
   /// Single rounding, the shipped untraced form, a joint scratch plan.
   @Test func singleRoundingUntracedJointPlanMatchesInterpreter() throws {
     let c = try GeneratedCase(

@@ -34,6 +34,30 @@ enum TinyGraphs {
     return b.graph
   }
 
+  /// SmallCifar in miniature, odd sizes: input 13×11×3 → conv 5×5 s1 bias relu 8 → maxpool
+  /// 2×2 s2 (floor: 6×5) → conv 3×3 s1 relu 12 → maxpool 3×3 s2 padded 1/1/0/1 (3×3) →
+  /// linear 4.
+  static func maxPooled() throws -> Graph {
+    var b = GraphBuilder(name: "maxpooled")
+    var x = try b.addInput(height: 13, width: 11, channels: 3)
+    x = try b.add(
+      .conv2d(
+        .init(
+          outChannels: 8, kernel: 5, stride: 1, batchNorm: false, bias: true, activation: .relu)),
+      inputs: [x], name: "conv1")
+    x = try b.add(.maxPool(PoolAttributes(kernel: 2, stride: 2)), inputs: [x], name: "pool1")
+    x = try b.add(
+      .conv2d(.init(outChannels: 12, kernel: 3, stride: 1, activation: .relu)),
+      inputs: [x], name: "conv2")
+    x = try b.add(
+      .maxPool(
+        PoolAttributes(kernel: 3, stride: 2, padding: Padding(top: 1, left: 1, bottom: 0, right: 1))
+      ),
+      inputs: [x], name: "pool2")
+    try b.add(.linear(LinearAttributes(outFeatures: 4)), inputs: [x], name: "classifier")
+    return b.graph
+  }
+
   /// input 16×16×8 → MBConv (e3, dw 3×3 stride 2) 8 → 16 → MBConv (e3, dw 5×5 s1) 16 → 16
   /// with a residual add → GAP → linear 10.
   static func residual() throws -> Graph {

@@ -83,7 +83,9 @@ extern "C" {
 /// The largest tensor, in bytes, a blob may declare (2^30).
 #define MCUB_MAX_TENSOR_BYTES 1073741824
 
-/// The operators of blob version 1; each runs one generic kernel of mcu_kernels.h.
+/// The operators of blob version 1; each runs one generic kernel of mcu_kernels.h. Codes are
+/// only ever added (8, max pool, came with the appendix-B models): every older blob stays
+/// valid, and a runtime that predates a code rejects it as an unknown opcode.
 typedef enum mcub_opcode {
   MCUB_OP_CONV2D = 1,            ///< mcu_conv2d_s8, filter [cOut, kH, kW, cIn]
   MCUB_OP_DEPTHWISE_CONV2D = 2,  ///< mcu_depthwise_conv2d_s8, filter [1, kH, kW, C]
@@ -91,7 +93,8 @@ typedef enum mcub_opcode {
   MCUB_OP_FULLY_CONNECTED = 4,   ///< mcu_fully_connected_per_channel_s8, filter [cOut, cIn]
   MCUB_OP_ADD = 5,               ///< mcu_add_s8
   MCUB_OP_AVGPOOL = 6,           ///< mcu_avgpool_s8
-  MCUB_OP_GLOBAL_AVGPOOL = 7     ///< mcu_global_avgpool_s8
+  MCUB_OP_GLOBAL_AVGPOOL = 7,    ///< mcu_global_avgpool_s8
+  MCUB_OP_MAXPOOL = 8            ///< mcu_maxpool_s8
 } mcub_opcode;
 
 // MARK: - Status

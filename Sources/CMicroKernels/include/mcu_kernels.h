@@ -101,7 +101,8 @@ typedef struct mcu_add_params {
   mcu_rounding rounding;
 } mcu_add_params;
 
-/// Parameters of the average pool (Quantization's PoolParams): padding < window on every side.
+/// Parameters of the average and max pool (Quantization's PoolParams): padding < window on
+/// every side.
 typedef struct mcu_pool_params {
   int32_t filter_h;
   int32_t filter_w;
@@ -253,6 +254,17 @@ mcu_status mcu_avgpool_s8(const mcu_pool_params* params, const mcu_dims* input_d
 size_t mcu_avgpool_s8_scratch_bytes(const mcu_pool_params* params, const mcu_dims* input_dims,
                                     const mcu_dims* output_dims);
 
+/// Int8 max pool over the valid (unpadded) part of each window; input and output share scale
+/// and zero point (TFLM MaxPool; IntegerReference.maxPool). Padded taps are skipped.
+///
+/// input is [N, H, W, C] int8; output is [N, oH, oW, C] int8, the largest valid tap clamped to
+/// [activation_min, activation_max]. No accumulator.
+mcu_status mcu_maxpool_s8(const mcu_pool_params* params, const mcu_dims* input_dims,
+                          const int8_t* input, const mcu_dims* output_dims, int8_t* output);
+/// Scratch of `mcu_maxpool_s8`: 0 bytes.
+size_t mcu_maxpool_s8_scratch_bytes(const mcu_pool_params* params, const mcu_dims* input_dims,
+                                    const mcu_dims* output_dims);
+
 /// Int8 global average pool: `mcu_avgpool_s8` with an HxW window, stride 1, no padding.
 ///
 /// input is [N, H, W, C] int8; output is [N, 1, 1, C] int8. Bound: H*W < 2^24.
@@ -331,6 +343,15 @@ mcu_status mcu_avgpool_s4(const mcu_pool_params* params, const mcu_dims* input_d
                           const uint8_t* input, const mcu_dims* output_dims, uint8_t* output);
 /// Scratch of `mcu_avgpool_s4`: 0 bytes.
 size_t mcu_avgpool_s4_scratch_bytes(const mcu_pool_params* params, const mcu_dims* input_dims,
+                                    const mcu_dims* output_dims);
+
+/// Int4 max pool: `mcu_maxpool_s8`'s arithmetic on packed int4 tensors
+/// (IntegerReference.maxPoolInt4). input [N, H, W, C], output [N, oH, oW, C] packed int4; the
+/// clamp lies in [-8, 7].
+mcu_status mcu_maxpool_s4(const mcu_pool_params* params, const mcu_dims* input_dims,
+                          const uint8_t* input, const mcu_dims* output_dims, uint8_t* output);
+/// Scratch of `mcu_maxpool_s4`: 0 bytes.
+size_t mcu_maxpool_s4_scratch_bytes(const mcu_pool_params* params, const mcu_dims* input_dims,
                                     const mcu_dims* output_dims);
 
 /// Int4 global average pool: `mcu_avgpool_s4` with an HxW window, stride 1, no padding

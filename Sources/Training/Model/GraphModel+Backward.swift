@@ -97,6 +97,11 @@ extension GraphModel {
     case .avgPool(let op):
       guard let s = buffers.gradientSlot[layer.inputs[0]] else { return }
       op.backward(dOutput: dPre, accumulatingInto: &buffers.gradients[s])
+    case .maxPool(let op):
+      guard let s = buffers.gradientSlot[layer.inputs[0]] else { return }
+      op.backward(
+        input: buffers.outputs[layer.inputs[0]], dOutput: dPre,
+        accumulatingInto: &buffers.gradients[s])
     case .globalAvgPool(let op):
       guard let s = buffers.gradientSlot[layer.inputs[0]] else { return }
       op.backward(dOutput: dPre, accumulatingInto: &buffers.gradients[s])

@@ -87,6 +87,8 @@ extension GraphModel {
       ResidualAdd().forward(x, buffers.outputs[layer.inputs[1]], into: &out)
     case .avgPool(let op):
       op.forward(x, into: &out)
+    case .maxPool(let op):
+      op.forward(x, into: &out)
     case .globalAvgPool(let op):
       op.forward(x, into: &out)
     case .linear(let op, let dropout):

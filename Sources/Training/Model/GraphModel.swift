@@ -135,6 +135,7 @@ enum LayerKind: Sendable {
   case linear(Linear, dropout: Dropout?)
   case add
   case avgPool(AvgPool2D)
+  case maxPool(MaxPool2D)
   case globalAvgPool(GlobalAvgPool)
 }
 

@@ -72,6 +72,14 @@ struct LayerCompiler {
           stride: a.stride, padding: WindowPadding(a.padding)),
         channels: c)
       return layer(.avgPool(op))
+    case .maxPool(let a):
+      let (h, w, c) = try spatial(inputShape, node: node.name)
+      let op = MaxPool2D(
+        window: WindowGeometry(
+          inputHeight: h, inputWidth: w, kernelHeight: a.kernelH, kernelWidth: a.kernelW,
+          stride: a.stride, padding: WindowPadding(a.padding)),
+        channels: c)
+      return layer(.maxPool(op))
     case .globalAvgPool:
       let (h, w, c) = try spatial(inputShape, node: node.name)
       return layer(.globalAvgPool(GlobalAvgPool(height: h, width: w, channels: c)))

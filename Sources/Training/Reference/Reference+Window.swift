@@ -98,6 +98,35 @@ extension Reference {
     return y
   }
 
+  /// Max pool over the in-bounds pixels of each window (padding never wins; 0 for a window with
+  /// none).
+  public static func maxPool2d<T: BinaryFloatingPoint>(_ x: [T], op: MaxPool2D) -> [T] {
+    let g = op.window
+    let c = op.channels
+    let batch = x.count / (g.inputHeight * g.inputWidth * c)
+    var y = [T](repeating: 0, count: batch * g.outputHeight * g.outputWidth * c)
+    for n in 0..<batch {
+      for oy in 0..<g.outputHeight {
+        for ox in 0..<g.outputWidth {
+          for ch in 0..<c {
+            var largest: T? = nil
+            for ky in 0..<g.kernelHeight {
+              for kx in 0..<g.kernelWidth {
+                let iy = oy * g.stride - g.padding.top + ky
+                let ix = ox * g.stride - g.padding.left + kx
+                guard iy >= 0, iy < g.inputHeight, ix >= 0, ix < g.inputWidth else { continue }
+                let v = x[((n * g.inputHeight + iy) * g.inputWidth + ix) * c + ch]
+                largest = max(largest ?? v, v)
+              }
+            }
+            y[((n * g.outputHeight + oy) * g.outputWidth + ox) * c + ch] = largest ?? 0
+          }
+        }
+      }
+    }
+    return y
+  }
+
   /// Spatial mean per channel: [N, H, W, C] → [N, C].
   public static func globalAvgPool<T: BinaryFloatingPoint>(_ x: [T], op: GlobalAvgPool) -> [T] {
     let (pixels, c) = (op.height * op.width, op.channels)

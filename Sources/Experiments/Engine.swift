@@ -161,7 +161,9 @@ public func measureEngine(
       let program: CProgram
       let invoke: String
       if let setting = library.codeGeneration {
+        // Activations and the scratch our kernels really use, planned jointly.
         let problem = graph.memoryProblem(.tinyEngine(inPlaceDepthwise: setting.inPlace))
+          .withKernelScratch(of: graph, options: setting.kernels)
         let plan = try OursPlanner().plan(problem.withScratchBuffers)
         program = try CodeGen.generate(
           q, plan: plan, problem: problem,

@@ -22,7 +22,7 @@ import Testing
     let libraries = try file.table.strings("library")
     #expect(Set(libraries) == Set(EngineLibrary.allCases.map(\.rawValue)))
     let sram = Dictionary(uniqueKeysWithValues: rows.map { ($0.library, $0.peakSRAMBytes) })
-    #expect(sram["codegen-inplace"]! < sram["codegen-generic"]!)
+    #expect(sram["codegen-inplace"]! <= sram["codegen-generic"]!)
     #expect(sram["codegen-generic"]! < sram["interpreter"]!)
     if ProcessRunner.findExecutable("valgrind") != nil {
       #expect(rows.allSatisfy { ($0.instructions ?? 0) > 1_000_000 })
@@ -32,9 +32,10 @@ import Testing
       #expect(instructions["codegen-specialized"]! < instructions["interpreter"]!)
     }
     let generated = try #require(rows.first { $0.library == "generated" })
-    // The generated arena is the joint plan of activations and our kernels' scratch:
-    // below TinyEngine's 48.9 kB for this model, above the 45.0 kB activation bound.
-    #expect(generated.arenaBytes >= 46_080 && generated.arenaBytes < 50_064)
+    // The generated arena is the joint plan of activations and the scratch our kernels really
+    // use: exactly mcunet-in0's published theoretical peak activation (Act, 45.0 kB = 46,080 B,
+    // the floor of any layer-by-layer plan), below TinyEngine's 48.9 kB for this model.
+    #expect(generated.arenaBytes == 46_080)
   }
 
   @Test func committedConfigEqualsBuiltIn() throws {

@@ -76,7 +76,8 @@ public enum CodeGenError: Error, Equatable, CustomStringConvertible {
         + "problem.problem alone for TinyEngine's [arena | scratch] layout"
     case .scratchTooSmall(let node, let kernel, let planned, let needed):
       return "node '\(node)': the plan reserves \(planned) scratch bytes but kernel \(kernel) "
-        + "needs \(needed); build the problem with the .tinyEngine execution model"
+        + "needs \(needed); plan problem.withKernelScratch(of: graph).withScratchBuffers, which "
+        + "reserves what the selected kernels use"
     case .invalidQuantization(let node, let reason):
       return "node '\(node)': \(reason); re-quantize the graph (QuantizedGraph)"
     case .harnessSizeMismatch(let what, let expected, let actual):

@@ -159,6 +159,8 @@ typedef struct mcu_channel_requant {
   int64_t half;
   /// Subtracted when the product plus `base` is negative: 2^31 alongside `half`, else 0.
   int64_t fix;
+  /// multiplier * 2^left, for `mcu_channel_requantize_bounded`.
+  int64_t scaled;
 } mcu_channel_requant;
 
 /// The constants of (multiplier, shift) in `rounding` (multiplier in [0, 2^31), shift in
@@ -181,6 +183,7 @@ static inline mcu_channel_requant mcu_channel_requant_of(int32_t multiplier, int
     q.half = right > 0 ? (int64_t)1 << (right + 30) : 0;
     q.fix = right > 0 ? (int64_t)1 << 31 : 0;
   }
+  q.scaled = (int64_t)multiplier * ((int64_t)1 << q.left);
   return q;
 }
 
@@ -189,6 +192,15 @@ static inline int32_t mcu_channel_requantize(int32_t acc, mcu_channel_requant q)
   const int32_t x = q.left > 0 ? mcu_sat32((int64_t)acc * ((int64_t)1 << q.left)) : acc;
   const int64_t a = (int64_t)x * q.multiplier + q.base;
   return mcu_sat32(mcu_asr64(a + q.half - (a < 0 ? q.fix : 0), q.total));
+}
+
+/// `mcu_channel_requantize(acc, q)` for |acc|·2^left <= 2^30, with no saturation step: none
+/// can occur there (acc·2^left fits int32, and the result's magnitude is at most
+/// |acc|·2^left + 1 since the multiplier is below 2^31). CodeGen proves the bound for every
+/// channel of a layer before it selects a kernel that uses this (RequantizationBound).
+static inline int32_t mcu_channel_requantize_bounded(int32_t acc, mcu_channel_requant q) {
+  const int64_t a = (int64_t)acc * q.scaled + q.base;
+  return (int32_t)mcu_asr64(a + q.half - (a < 0 ? q.fix : 0), q.total);
 }
 
 /// The output step every conv, depthwise and linear kernel shares (Quantization's

@@ -106,6 +106,9 @@ struct LayerSource {
         "&\(p)_params", "&\(p)_quant", "&\(p)_input_dims", input, "&\(p)_filter_dims",
         "\(p)_weights", "\(p)_bias", "&\(p)_output_dims", output,
       ]
+      if layer.kernel.scratchArgument {
+        args.append(LayerSource.arena(layer.scratch?.offset ?? 0))
+      }
     }
 
     mutating func add() {

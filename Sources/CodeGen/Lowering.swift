@@ -81,6 +81,15 @@ extension LoweredModel {
         layers[k].scratch?.offset = sbufOffset
       }
     }
+    // The widening kernels keep int16 in their scratch (the split region is 4-aligned).
+    for layer in layers where layer.kernel.scratchArgument && !layer.kernel.inPlace {
+      if let offset = layer.scratch?.offset, offset % 2 != 0 {
+        throw CodeGenError.invalidPlan(
+          planner: plan.planner,
+          reason: "node '\(graph.nodes[layer.index].name)': scratch at odd offset \(offset), "
+            + "but kernel \(layer.kernel.symbol) keeps int16 there; plan with alignment >= 2")
+      }
+    }
     let split = layout == .split && need > 0
     self.init(
       q: q, layers: layers, layout: layout, plannedBytes: planned, scratchBytes: need,
@@ -167,11 +176,28 @@ extension LoweredModel {
         kernel = kernel.genericFallback
       }
     }
+    if kernel.foldsBias,
+      !RequantizationBound.holds(
+        weights: layer.weights, foldedBias: bias, op: node.op,
+        multipliers: try outputMultipliers(ofNode: i, q: q))
+    {
+      kernel = kernel.genericFallback
+      bias = layer.bias.isEmpty ? [Int32](repeating: 0, count: outputChannels(node)) : layer.bias
+    }
     let scratch = kernel.scratchBytes(forNode: i, in: graph)
     return LoweredLayer(
       index: i, ident: CIdentifier.layer(i, name: node.name), kernel: kernel,
       inputOffsets: node.inputs.map { buffers.offset[$0] }, outputOffset: buffers.offset[i],
       inPlace: buffers.inPlace[i], scratch: scratch > 0 ? (0, scratch) : nil, bias: bias)
+  }
+
+  private static func outputMultipliers(ofNode i: Int, q: QuantizedGraph) throws
+    -> [FixedPointMultiplier]
+  {
+    if case .linear = q.graph.nodes[i].op {
+      return try q.fullyConnectedParams(ofNode: i).outputMultipliers
+    }
+    return try q.convParams(ofNode: i).outputMultipliers
   }
 
   private static func outputChannels(_ node: Node) -> Int {

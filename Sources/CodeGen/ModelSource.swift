@@ -104,7 +104,10 @@ struct ModelSource {
       out += "#include \"mcu_specialized.h\"\n"
     }
     out += "\n" + CText.comment(arenaComment)
-    out += "static \(byteType) arena[\(prefix)_ARENA_BYTES];\n"
+    // Stored as int32 words: the arena starts 4-byte aligned (the planner's offsets are
+    // multiples of 4), which the int16 scratch of the widening kernels needs.
+    out += "static int32_t arena_words[(\(prefix)_ARENA_BYTES + 3) / 4];\n"
+    out += "static \(byteType) *const arena = (\(byteType) *)arena_words;\n"
     for layer in layers { out += "\n" + layer.declarations }
     return out + "\n" + invoke
   }

@@ -99,3 +99,35 @@ enum BiasFolding {
     return folded
   }
 }
+
+/// The specialized kernels requantize without saturation (`mcu_channel_requantize_bounded`),
+/// which equals the saturating arithmetic when no intermediate can leave its range. This
+/// proves it per output channel from the weights alone: with int8 inputs (|x| ≤ 128) and the
+/// folded bias b', |acc + b'| ≤ 128·Σ|w| + |b'|, and that times 2^max(shift, 0) must stay
+/// within 2^30. Layers that fail (none of the zoo's) keep the generic kernel.
+enum RequantizationBound {
+  /// The largest |acc + b'|·2^left the bounded requantization accepts.
+  static let limit: Int64 = 1 << 30
+
+  static func holds(
+    weights: [Int8], foldedBias: [Int32], op: Op, multipliers: [FixedPointMultiplier]
+  ) -> Bool {
+    let channels = foldedBias.count
+    guard channels > 0, multipliers.count == channels, weights.count % channels == 0 else {
+      return false
+    }
+    var magnitude = [Int64](repeating: 0, count: channels)
+    if case .depthwiseConv2d = op {
+      for (t, w) in weights.enumerated() { magnitude[t % channels] += Int64(abs(Int(w))) }
+    } else {
+      let block = weights.count / channels
+      for (t, w) in weights.enumerated() { magnitude[t / block] += Int64(abs(Int(w))) }
+    }
+    for c in 0..<channels {
+      let left = max(multipliers[c].shift, 0)
+      let bound = 128 * magnitude[c] + abs(Int64(foldedBias[c]))
+      guard bound <= limit >> left else { return false }
+    }
+    return true
+  }
+}

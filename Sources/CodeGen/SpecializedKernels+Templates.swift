@@ -100,21 +100,26 @@ extension SpecializedKernels {
       return r;
     }
 
-    // Output channel oc of a folded-bias kernel: acc + b'[oc] saturated (as mcu_add_bias),
-    // requantized, offset and clamped exactly as the generic kernels do.
-    static inline int8_t folded_output(int32_t acc, int32_t oc, requant_args r) {
-      return mcu_requantize_clamp_fused(mcu_sat32((int64_t)acc + r.bias[oc]), r.multiplier[oc],
-                                        r.shift[oc], r.rounding, r.offset, r.min, r.max);
-    }
-
-    // The same for channel-major loops: the channel's bias and requantization constants were
-    // computed once (mcu_channel_requant_of), not per output.
+    // Output channel oc of a folded-bias kernel: acc + b'[oc] requantized, offset and clamped
+    // exactly as the generic kernels do. No saturation step: CodeGen proved
+    // |acc + b'|*2^max(shift, 0) <= 2^30 for every channel (RequantizationBound), where the
+    // generic kernels' saturations cannot trigger.
     static inline int8_t channel_output(int32_t acc, int32_t bias, mcu_channel_requant q,
                                         requant_args r) {
-      int64_t v = (int64_t)mcu_channel_requantize(mcu_sat32((int64_t)acc + bias), q) + r.offset;
-      if (v < r.min) v = r.min;
-      if (v > r.max) v = r.max;
-      return (int8_t)v;
+      int32_t v = mcu_channel_requantize_bounded(acc + bias, q) + r.offset;
+      v = v < r.min ? r.min : v;
+      return (int8_t)(v > r.max ? r.max : v);
+    }
+
+    // The requantization constants of output channel oc.
+    static inline mcu_channel_requant channel_requant(int32_t oc, requant_args r) {
+      return mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+    }
+
+    // channel_output with the channel's constants computed here, for loops that visit each
+    // channel once per pixel.
+    static inline int8_t folded_output(int32_t acc, int32_t oc, requant_args r) {
+      return channel_output(acc, r.bias[oc], channel_requant(oc, r), r);
     }
 
     """
@@ -162,10 +167,7 @@ extension SpecializedKernels {
         const int32_t out_w = output_dims->w;
         const int32_t padded_w = in_w + params->pad_left + params->pad_right;
         // Copied once: stores through int8_t pointers would force reloads of params fields.
-        const mcu_rounding rounding = params->rounding;
-        const int32_t out_offset = params->output_offset;
-        const int32_t act_min = params->activation_min;
-        const int32_t act_max = params->activation_max;
+        const requant_args r = requant_args_of(bias, quant, params);
 
       """
         + (s == 2 ? "  const int32_t half = (padded_w + 1) / 2;  // even columns, then odd\n" : "")
@@ -178,9 +180,8 @@ extension SpecializedKernels {
                 \(pad)(params, input_dims, image, c, scratch);
                 int16_t w[\(k * k)];
                 for (int32_t t = 0; t < \(k * k); ++t) w[t] = filter[t * channels + c];
-                const int32_t b = bias[c];
-                const int32_t multiplier = quant->multiplier[c];
-                const int32_t shift = quant->shift[c];
+                const int32_t b = r.bias[c];
+                const mcu_channel_requant q = channel_requant(c, r);
                 for (int32_t oy = 0; oy < out_h; ++oy) {
 
           """ + rows + """
@@ -192,18 +193,14 @@ extension SpecializedKernels {
 
           """ + blockTaps + """
                     for (int32_t j = 0; j < \(block); ++j) {
-                      out[(ox + j) * channels] = mcu_requantize_clamp_fused(
-                          mcu_sat32((int64_t)acc[j] + b), multiplier, shift, rounding, out_offset,
-                          act_min, act_max);
+                      out[(ox + j) * channels] = channel_output(acc[j], b, q, r);
                     }
                   }
                   for (; ox < out_w; ++ox) {
                     int32_t acc = 0;
 
           """ + accumulate(tailTaps, indent: 10) + """
-                    out[ox * channels] = mcu_requantize_clamp_fused(
-                        mcu_sat32((int64_t)acc + b), multiplier, shift, rounding, out_offset,
-                        act_min, act_max);
+                    out[ox * channels] = channel_output(acc, b, q, r);
                   }
                 }
               }
@@ -262,34 +259,40 @@ extension SpecializedKernels {
   }
 
   /// Output channels outermost: each channel's bias and requantization constants are computed
-  /// once and its weights are reused by two pixels per inner loop, so an output costs its dot
-  /// product plus one multiply, two adds and a shift (the per-output requantization dominates
-  /// layers with few input channels otherwise).
+  /// once and its weights, widened to int16 in the scratch once, are reused by two pixels per
+  /// inner loop, so an output costs its dot product (int16 × int16 products summed in pairs,
+  /// SSE2 `pmaddwd`) plus one multiply, two adds and a shift (the per-output requantization
+  /// dominates layers with few input channels otherwise).
   private static func pointwiseChannelMajorLoops(_ cIn: Int) -> String {
     let four = """
-      const int32_t xa = x0[i];
-      const int32_t xb = x1[i];
-      const int32_t wa = w0[i];
-      const int32_t wb = w1[i];
+      const int16_t xa = x0[i];
+      const int16_t xb = x1[i];
+      const int16_t wa = w0[i];
+      const int16_t wb = w1[i];
       a00 += wa * xa;
       a01 += wb * xa;
       a10 += wa * xb;
       a11 += wb * xb;
       """
-    let two = "a0 += (int32_t)w0[i] * x0[i];\na1 += (int32_t)w1[i] * x0[i];"
-    let one = "a0 += (int32_t)w0[i] * x0[i];"
+    let two = """
+      const int16_t xa = x0[i];
+      a0 += w0[i] * xa;
+      a1 += w1[i] * xa;
+      """
+    let one = "a0 += w0[i] * (int16_t)x0[i];"
     return """
-        // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias).
+        // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias). The
+        // scratch holds the current two weight rows as int16 (4*\(cIn) bytes, 2-byte aligned).
+        int16_t *restrict w0 = (int16_t *)(void *)scratch;
+        int16_t *restrict w1 = w0 + \(cIn);
         int32_t oc = 0;
         for (; oc + 1 < c_out; oc += 2) {
-          const int8_t *w0 = filter + oc * \(cIn);
-          const int8_t *w1 = w0 + \(cIn);
+          const int8_t *f = filter + oc * \(cIn);
+          for (int32_t i = 0; i < \(2 * cIn); ++i) w0[i] = f[i];
           const int32_t b0 = r.bias[oc];
           const int32_t b1 = r.bias[oc + 1];
-          const mcu_channel_requant q0 =
-              mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
-          const mcu_channel_requant q1 =
-              mcu_channel_requant_of(r.multiplier[oc + 1], r.shift[oc + 1], r.rounding);
+          const mcu_channel_requant q0 = channel_requant(oc, r);
+          const mcu_channel_requant q1 = channel_requant(oc + 1, r);
           int32_t p = 0;
           for (; p + 1 < pixels; p += 2) {
             const int8_t *x0 = input + p * \(cIn);
@@ -315,9 +318,9 @@ extension SpecializedKernels {
             }
             if (oc < c_out) {
               // An odd channel count is rare: one channel, one pixel at a time.
-              const int8_t *w0 = filter + oc * \(cIn);
-              const mcu_channel_requant q0 =
-                  mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+              const int8_t *f = filter + oc * \(cIn);
+              for (int32_t i = 0; i < \(cIn); ++i) w0[i] = f[i];
+              const mcu_channel_requant q0 = channel_requant(oc, r);
               for (int32_t p = 0; p < pixels; ++p) {
                 const int8_t *x0 = input + p * \(cIn);
                 int32_t a0 = 0;
@@ -325,6 +328,46 @@ extension SpecializedKernels {
           """ + channelLoops(cIn, indent: 6, body: one) + """
                 output[p * c_out + oc] = channel_output(a0, r.bias[oc], q0, r);
               }
+            }
+            return MCU_OK;
+
+          """
+  }
+
+  /// The classifier on one pixel: the input is widened to int16 in the scratch once (2·cIn
+  /// bytes) and every output channel's int8 weights are widened in the loop; two channels per
+  /// loop share each input load.
+  static func linearBody(_ cIn: Int) -> String {
+    let two = """
+      const int16_t x = xs[i];
+      a0 += (int16_t)w0[i] * x;
+      a1 += (int16_t)w1[i] * x;
+      """
+    let one = "a0 += (int16_t)w0[i] * xs[i];"
+    return """
+        (void)filter_dims;
+        (void)input_dims;
+        const int32_t c_out = output_dims->c;
+        const requant_args r = requant_args_of(bias, quant, params);
+        // acc is int32: \(cIn) terms of |w*x| <= 127*128 (input offset in the bias).
+        int16_t *restrict xs = (int16_t *)(void *)scratch;
+        for (int32_t i = 0; i < \(cIn); ++i) xs[i] = input[i];
+        int32_t oc = 0;
+        for (; oc + 1 < c_out; oc += 2) {
+          const int8_t *w0 = filter + oc * \(cIn);
+          const int8_t *w1 = w0 + \(cIn);
+          int32_t a0 = 0, a1 = 0;
+
+      """ + channelLoops(cIn, indent: 4, body: two) + """
+            output[oc] = folded_output(a0, oc, r);
+            output[oc + 1] = folded_output(a1, oc + 1, r);
+          }
+          if (oc < c_out) {
+            const int8_t *w0 = filter + oc * \(cIn);
+            int32_t a0 = 0;
+
+        """ + channelLoops(cIn, indent: 4, body: one) + """
+              output[oc] = folded_output(a0, oc, r);
             }
             return MCU_OK;
 
@@ -436,8 +479,10 @@ extension SpecializedKernels {
 
     """
 
-  /// Conv k×k, stride s, padding p on cIn channels: gathers each window (padded taps = zp_in)
-  /// into the scratch once, then runs every output channel over it.
+  /// Conv k×k, stride s, padding p on cIn channels: the windows of two neighbouring outputs
+  /// are gathered into the scratch as int16 (TinyEngine's two im2col columns; padded taps =
+  /// zp_in), then every pair of output channels runs over both: int8 weights widened in the
+  /// loop times int16 taps, summed in pairs (SSE2 `pmaddwd`).
   static func convBody(_ spec: KernelSpec) -> String {
     let k = spec.kernelH ?? 1
     let s = spec.stride ?? 1
@@ -445,7 +490,46 @@ extension SpecializedKernels {
     let c = spec.inputChannels ?? 1
     let taps = k * k * c
     let padded = KernelSpec.paddedWindow(taps)
-    return """
+    /// Gathers the window of output column `ox` into `col`.
+    func gather(_ col: String, _ ox: String) -> String {
+      """
+      for (int32_t ky = 0; ky < \(k); ++ky) {
+        const int32_t iy = oy * \(s) - \(p) + ky;
+        for (int32_t kx = 0; kx < \(k); ++kx) {
+          const int32_t ix = (\(ox)) * \(s) - \(p) + kx;
+          int16_t *dst = \(col) + (ky * \(k) + kx) * \(c);
+          if (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w) {
+            const int8_t *src = image + (iy * in_w + ix) * \(c);
+            for (int32_t ic = 0; ic < \(c); ++ic) dst[ic] = src[ic];
+          } else {
+            for (int32_t ic = 0; ic < \(c); ++ic) dst[ic] = pad_value;
+          }
+        }
+      }
+      """
+    }
+    let four = """
+      const int16_t wa = w0[i];
+      const int16_t wb = w1[i];
+      const int16_t xa = col0[i];
+      const int16_t xb = col1[i];
+      a00 += wa * xa;
+      a01 += wb * xa;
+      a10 += wa * xb;
+      a11 += wb * xb;
+      """
+    let twoChannels = """
+      const int16_t xa = col0[i];
+      a0 += (int16_t)w0[i] * xa;
+      a1 += (int16_t)w1[i] * xa;
+      """
+    let twoPixels = """
+      const int16_t wa = w0[i];
+      a0 += wa * col0[i];
+      a1 += wa * col1[i];
+      """
+    let one = "a0 += (int16_t)w0[i] * col0[i];"
+    let template = """
         (void)filter_dims;
         const int32_t in_h = input_dims->h;
         const int32_t in_w = input_dims->w;
@@ -453,43 +537,95 @@ extension SpecializedKernels {
         const int32_t out_w = output_dims->w;
         const int32_t c_out = output_dims->c;
         const requant_args r = requant_args_of(bias, quant, params);
-        // input_offset lies in [-127, 128], so zp_in fits int8.
-        const int8_t pad_value = (int8_t)(-params->input_offset);
-        // The window lives in a local array: stores through the int8_t output cannot alias it,
-        // so it stays in registers across output channels (arena scratch could not). Window
-        // and weights are padded from \(taps) to \(padded) taps with zeros: one constant-trip
-        // dot product per output.
-        int8_t window[\(padded)];
-        for (int32_t t = \(taps); t < \(padded); ++t) window[t] = 0;
+        // input_offset lies in [-127, 128], so zp_in fits int16.
+        const int16_t pad_value = (int16_t)(-params->input_offset);
+        // Two int16 im2col columns in the scratch (2-byte aligned), padded from \(taps) to
+        // \(padded) taps with zeros, as are the weights: one constant-trip dot product per output.
+        // acc is int32: \(taps) taps of |w*x| <= 127*128 (input offset in the bias).
+        int16_t *restrict col0 = (int16_t *)(void *)scratch;
+        int16_t *restrict col1 = col0 + \(padded);
+        for (int32_t t = \(taps); t < \(padded); ++t) {
+          col0[t] = 0;
+          col1[t] = 0;
+        }
         for (int32_t n = 0; n < input_dims->n; ++n) {
           const int8_t *image = input + n * in_h * in_w * \(c);
           for (int32_t oy = 0; oy < out_h; ++oy) {
-            for (int32_t ox = 0; ox < out_w; ++ox) {
-              // Gather the [\(k), \(k), \(c)] window.
-              for (int32_t ky = 0; ky < \(k); ++ky) {
-                const int32_t iy = oy * \(s) - \(p) + ky;
-                for (int32_t kx = 0; kx < \(k); ++kx) {
-                  const int32_t ix = ox * \(s) - \(p) + kx;
-                  int8_t *dst = window + (ky * \(k) + kx) * \(c);
-                  const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
-                  const int8_t *src = image + (inside ? (iy * in_w + ix) * \(c) : 0);
-                  for (int32_t ic = 0; ic < \(c); ++ic) dst[ic] = inside ? src[ic] : pad_value;
-                }
+            int32_t ox = 0;
+            for (; ox + 1 < out_w; ox += 2) {
+              @gather0
+              @gather1
+              int8_t *out0 = output + ((n * out_h + oy) * out_w + ox) * c_out;
+              int8_t *out1 = out0 + c_out;
+              int32_t oc = 0;
+              for (; oc + 1 < c_out; oc += 2) {
+                const int8_t *w0 = filter + oc * \(padded);
+                const int8_t *w1 = w0 + \(padded);
+                int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+                @four
+                const mcu_channel_requant q0 = channel_requant(oc, r);
+                const mcu_channel_requant q1 = channel_requant(oc + 1, r);
+                out0[oc] = channel_output(a00, r.bias[oc], q0, r);
+                out0[oc + 1] = channel_output(a01, r.bias[oc + 1], q1, r);
+                out1[oc] = channel_output(a10, r.bias[oc], q0, r);
+                out1[oc + 1] = channel_output(a11, r.bias[oc + 1], q1, r);
               }
-              int8_t *out = output + ((n * out_h + oy) * out_w + ox) * c_out;
-              const int8_t *w = filter;
-              for (int32_t oc = 0; oc < c_out; ++oc, w += \(padded)) {
-                // acc is int32: \(taps) taps of |w*x| <= 127*128 (input offset in the bias).
-                int32_t acc = 0;
-
-      """ + channelLoops(padded, indent: 10, body: "acc += (int32_t)w[i] * window[i];") + """
-                  out[oc] = folded_output(acc, oc, r);
-                }
+              if (oc < c_out) {
+                const int8_t *w0 = filter + oc * \(padded);
+                int32_t a0 = 0, a1 = 0;
+                @twoPixels
+                const mcu_channel_requant q0 = channel_requant(oc, r);
+                out0[oc] = channel_output(a0, r.bias[oc], q0, r);
+                out1[oc] = channel_output(a1, r.bias[oc], q0, r);
+              }
+            }
+            if (ox < out_w) {
+              @gather0
+              int8_t *out0 = output + ((n * out_h + oy) * out_w + ox) * c_out;
+              int32_t oc = 0;
+              for (; oc + 1 < c_out; oc += 2) {
+                const int8_t *w0 = filter + oc * \(padded);
+                const int8_t *w1 = w0 + \(padded);
+                int32_t a0 = 0, a1 = 0;
+                @twoChannels
+                out0[oc] = folded_output(a0, oc, r);
+                out0[oc + 1] = folded_output(a1, oc + 1, r);
+              }
+              if (oc < c_out) {
+                const int8_t *w0 = filter + oc * \(padded);
+                int32_t a0 = 0;
+                @one
+                out0[oc] = folded_output(a0, oc, r);
               }
             }
           }
-          return MCU_OK;
+        }
+        return MCU_OK;
 
-        """
+      """
+    return filling(
+      template,
+      [
+        "@gather0": gather("col0", "ox"), "@gather1": gather("col1", "ox + 1"),
+        "@four": channelLoops(padded, indent: 0, body: four),
+        "@twoPixels": channelLoops(padded, indent: 0, body: twoPixels),
+        "@twoChannels": channelLoops(padded, indent: 0, body: twoChannels),
+        "@one": channelLoops(padded, indent: 0, body: one),
+      ])
+  }
+
+  /// `template` with each line that holds only a key of `slots` replaced by that slot's lines,
+  /// indented as the key was.
+  static func filling(_ template: String, _ slots: [String: String]) -> String {
+    var out: [Substring] = []
+    for line in template.split(separator: "\n", omittingEmptySubsequences: false) {
+      let indent = line.prefix { $0 == " " }
+      guard let slot = slots[String(line.dropFirst(indent.count))] else {
+        out.append(line)
+        continue
+      }
+      for part in slot.split(separator: "\n") { out.append(indent + part) }
+    }
+    return out.joined(separator: "\n")
   }
 }

@@ -1,10 +1,12 @@
 // SpecializedKernels.swift
 // C templates of the specialized kernels (KernelCatalog): in-place depthwise with the k×k taps
-// unrolled at constant offsets, the folded-bias pointwise conv blocked 2 pixels × 2 channels, and
-// the first-layer conv with a gathered window (paper_facts §10: TinyEngine's OpGenerator and
-// codetemplate/depthwiseTemplate.py, convolve_1x1_s8, convolve_s8_kernel3_inputch3_stride2_pad1).
-// Each is bit-exact with its generic CMicroKernels counterpart on the raw bias (checked end to end
-// by RunnerTests). Not the generic kernels (EmbeddedKernels.swift) nor their selection (Kernels).
+// unrolled at constant offsets, the folded-bias pointwise conv blocked 2 pixels × 2 channels on
+// int16 weight rows, and regular convs on two int16 im2col columns (paper_facts §10:
+// TinyEngine's OpGenerator and codetemplate/depthwiseTemplate.py, convolve_1x1_s8,
+// convolve_s8_kernel3_inputch3_stride2_pad1). All requantize without saturation steps, which
+// CodeGen proves unreachable per layer (RequantizationBound). Each is bit-exact with its generic
+// CMicroKernels counterpart on the raw bias (checked end to end by RunnerTests). Not the generic
+// kernels (EmbeddedKernels.swift) nor their selection (Kernels).
 
 import Kernels
 import ModelIR
@@ -54,7 +56,7 @@ enum SpecializedKernels {
     let depthwiseStrides = Set(specs.filter { $0.op == .depthwiseConv2d }.map { $0.stride ?? 1 })
     if depthwiseStrides.contains(where: { $0 != 2 }) { out += "\n" + padChannelHelper }
     if depthwiseStrides.contains(2) { out += "\n" + padChannelSplitHelper }
-    if !ops.isDisjoint(with: [.conv2d, .pointwiseConv2d, .fullyConnected]) {
+    if !ops.isDisjoint(with: [.conv2d, .depthwiseConv2d, .pointwiseConv2d, .fullyConnected]) {
       out += "\n" + outputHelper
     }
     for spec in specs {
@@ -75,19 +77,24 @@ enum SpecializedKernels {
         + "requantization\n(mcu_requantize_fused), bit-exact with mcu_add_s8."
     case .fullyConnected:
       let channels = spec.inputChannels.map { " on \($0) inputs" } ?? ""
-      return "Fully connected\(channels), per-channel: the pointwise template on one pixel."
+      guard spec.inputChannels != nil else {
+        return "Fully connected, per-channel: the pointwise template on one pixel."
+      }
+      return "Fully connected\(channels), per-channel; scratch: the input widened to int16."
     case .pointwiseConv2d:
       guard let c = spec.inputChannels else {
         return "Pointwise (1x1, stride 1) convolution, 2 pixels x 2 output channels per loop."
       }
       return "Pointwise (1x1, stride 1) convolution on \(c) input channels: constant trip "
-        + "counts\n(vectorised at -O2), channel-major, 2 output channels x 2 pixels per loop."
+        + "counts\n(vectorised at -O2), channel-major, 2 output channels x 2 pixels per loop; "
+        + "scratch:\ntwo weight rows widened to int16."
     default:
       let k = spec.kernelH ?? 0
+      let c = spec.inputChannels ?? 0
       return "Convolution \(k)x\(k), stride \(spec.stride ?? 1), padding \(spec.padding ?? 0), "
-        + "\(spec.inputChannels ?? 0) input channels; no scratch: the \(k)x\(k)x"
-        + "\(spec.inputChannels ?? 0) window\nis a local array padded to a multiple of 16 taps, "
-        + "as are the weights."
+        + "\(c) input channels, 2 output channels x 2 pixels per loop;\nscratch: two int16 "
+        + "im2col columns of the \(k)x\(k)x\(c) window, padded to a multiple of 16 taps (as "
+        + "are\nthe weights)."
     }
   }
 
@@ -114,14 +121,12 @@ enum SpecializedKernels {
   private static func body(_ spec: KernelSpec) -> String {
     switch spec.op {
     case .depthwiseConv2d: return depthwiseBody(spec)
-    case .pointwiseConv2d, .fullyConnected: return pointwiseBody(spec)
+    case .fullyConnected:
+      guard let cIn = spec.inputChannels else { return pointwiseBody(spec) }
+      return linearBody(cIn)
+    case .pointwiseConv2d: return pointwiseBody(spec)
     case .add: return addBody
     default: return convBody(spec)
     }
   }
-}
-
-extension KernelSpec {
-  /// Whether the kernel's C signature ends with a scratch pointer.
-  var scratchArgument: Bool { inPlace }
 }

@@ -63,8 +63,14 @@ public enum KernelCatalog {
   /// code (measured with `repro engine`, README: the "+ fixed channel counts" step).
   public static let pointwiseChannels: Set<Int> = [8, 16, 24, 48]
 
-  /// Regular convolutions with a specialization: the first layer of every MCUNet model.
-  public static let convShapes = [ConvShape(kernel: 3, stride: 2, padding: 1, inputChannels: 3)]
+  /// Regular-convolution shapes the catalog lists (and the kernel tests compile): the first
+  /// layer of every MCUNet model and SmallCifar's 5×5 layers. Selection specializes every
+  /// square, symmetrically padded convolution (the template takes any shape).
+  public static let convShapes = [
+    ConvShape(kernel: 3, stride: 2, padding: 1, inputChannels: 3),
+    ConvShape(kernel: 5, stride: 1, padding: 2, inputChannels: 3),
+    ConvShape(kernel: 5, stride: 1, padding: 2, inputChannels: 32),
+  ]
 
   /// Every specialization, in a stable order.
   public static var specializations: [KernelSpec] {
@@ -140,9 +146,7 @@ extension Graph {
     let symmetric = p.top == p.left && p.top == p.bottom && p.top == p.right
     let shape = KernelCatalog.ConvShape(
       kernel: a.kernelH, stride: a.stride, padding: p.top, inputChannels: inputChannels)
-    guard a.kernelH == a.kernelW, symmetric, KernelCatalog.convShapes.contains(shape) else {
-      return .generic(.conv2d)
-    }
+    guard a.kernelH == a.kernelW, symmetric else { return .generic(.conv2d) }
     return .specialized(
       .conv2d, kernel: shape.kernel, stride: shape.stride, padding: shape.padding,
       inputChannels: shape.inputChannels)

@@ -160,8 +160,16 @@ extension KernelSpec {
   ///
   /// - in-place depthwise (generic and specialized): one padded int8 channel plane,
   ///   `(H + pt + pb)·(W + pl + pr)` (TinyEngine keeps it as int16, twice that);
-  /// - specialized conv: none (its `paddedWindow` bytes of window are a local array);
-  /// - everything else: 0 (direct loops, no im2col, no int16 weight copy).
+  /// - specialized conv: two im2col columns of `paddedWindow(k·k·cIn)` int16 taps, TinyEngine's
+  ///   2-column int16 `sbuf`;
+  /// - specialized pointwise with a fixed cIn: two weight rows widened to int16, `4·cIn`
+  ///   bytes (TinyEngine's 1×1 `sbuf` is as large: two int16 input columns);
+  /// - specialized linear with a fixed cIn: the input widened to int16, `2·cIn` bytes;
+  /// - everything else: 0 (direct loops).
+  ///
+  /// The int16 copies make every dot product int16 × int16 (or int8 widened in the loop):
+  /// pairs of products summed into int32 lanes (SSE2 `pmaddwd`, Arm `SMLAD`), which is where
+  /// TinyEngine's and CMSIS-NN's kernels get their speed too.
   public func scratchBytes(forNode i: Int, in graph: Graph) -> Int {
     let node = graph.nodes[i]
     guard let producer = node.inputs.first else { return 0 }
@@ -171,8 +179,27 @@ extension KernelSpec {
       let paddedH = input[1] + a.padding.top + a.padding.bottom
       let paddedW = input[2] + a.padding.left + a.padding.right
       return paddedH * paddedW
+    case .conv2d where isSpecialized && op == .conv2d:
+      let taps = (kernelH ?? 1) * (kernelW ?? 1) * (inputChannels ?? input[3])
+      return 2 * 2 * Self.paddedWindow(taps)
+    case .conv2d where isSpecialized && op == .pointwiseConv2d:
+      return inputChannels.map { 2 * 2 * $0 } ?? 0
+    case .linear where isSpecialized:
+      return inputChannels.map { 2 * $0 } ?? 0
     default:
       return 0
+    }
+  }
+
+  /// Whether the kernel's C signature ends with a scratch pointer: in-place depthwise kernels
+  /// and the specializations that widen an operand to int16 (`scratchBytes`).
+  public var scratchArgument: Bool {
+    if inPlace { return true }
+    guard isSpecialized else { return false }
+    switch op {
+    case .conv2d: return true
+    case .pointwiseConv2d, .fullyConnected: return inputChannels != nil
+    case .depthwiseConv2d, .add, .avgPool, .maxPool, .globalAvgPool: return false
     }
   }
 }

@@ -166,6 +166,40 @@ import _TestSupport
     #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
   }
 
+  /// Within its bound (|acc|·2^left ≤ 2^30) the unsaturated form equals
+  /// `mcu_requantize_mode` in both rounding modes: the bound's edges and the Int16 grid scaled
+  /// to it × every shift × the significands, then random triples inside the bound.
+  @Test(arguments: RoundingMode.allCases)
+  func boundedChannelRequantizeEqualsRequantizeMode(mode: RoundingMode) {
+    let rounding = CKernels.rounding(mode)
+    var mismatches: [String] = []
+    func check(_ acc: Int32, _ m: Int32, _ shift: Int32) {
+      let q = mcu_channel_requant_of(m, shift, rounding)
+      let got = mcu_channel_requantize_bounded(acc, q)
+      let want = mcu_requantize_mode(acc, m, shift, rounding)
+      if got != want && mismatches.count < 8 {
+        mismatches.append("(acc \(acc), m \(m), shift \(shift)): \(got), expected \(want)")
+      }
+    }
+    for shift in Int32(-31)...30 {
+      let limit = Int32(1 << 30) >> max(shift, 0)
+      for m in Self.significands {
+        for acc in stride(from: Int32(Int16.min), through: Int32(Int16.max), by: 7) {
+          check(Int32(Int64(acc) * Int64(limit) >> 15), m, shift)
+        }
+        for acc in [-limit, -limit + 1, -1, 0, 1, limit - 1, limit] { check(acc, m, shift) }
+      }
+    }
+    var g = SeededGenerator(seed: mode == .doubleRounding ? 0xF1_000D : 0xF1_000E)
+    for _ in 0..<Self.randomCount {
+      let m = Int32.random(in: 0...Int32.max, using: &g)
+      let shift = Int32.random(in: -31...30, using: &g)
+      let limit = Int32(1 << 30) >> max(shift, 0)
+      check(Int32.random(in: -limit...limit, using: &g), m, shift)
+    }
+    #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+  }
+
   /// Where the Swift spec traps (acc·2^shift or the single-rounding result leaves Int32; no valid
   /// model gets there) the C helpers saturate instead of overflowing.
   @Test func requantizeSaturatesWhereSwiftTraps() {

@@ -93,7 +93,7 @@ import Testing
   @Test func jointPlanNeedsEnoughScratch() throws {
     let q = try Fixtures.quantized()
     let problem = q.graph.memoryProblem(.tinyEngine(inPlaceDepthwise: true))
-    var joint = problem.withScratchBuffers
+    var joint = problem.withKernelScratch(of: q.graph).withScratchBuffers
     let k = try #require(joint.buffers.firstIndex { $0.name == "dw5.im2col" })
     joint.buffers[k].size = 4
     let small = try GreedyBySizePlanner().plan(joint)

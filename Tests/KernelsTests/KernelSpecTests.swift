@@ -30,8 +30,8 @@ import _TestSupport
 
   @Test func catalogSymbolsAreUniqueAndSpecialized() {
     let specs = KernelCatalog.specializations
-    // 1 first-layer conv, 3 × 2 depthwise, the pointwise kernel and 4 fixed-cIn pointwise.
-    #expect(specs.count == 12)
+    // 3 convs, 3 × 2 depthwise, the pointwise kernel and 4 fixed-cIn pointwise.
+    #expect(specs.count == 14)
     #expect(Set(specs.map(\.symbol)).count == specs.count)
     #expect(specs.allSatisfy { $0.isSpecialized && $0.foldsBias })
     #expect(specs.allSatisfy { $0.genericFallback.isSpecialized == false })
@@ -67,7 +67,10 @@ import _TestSupport
     }
   }
 
-  @Test func firstLayerConvIsSpecializedOtherConvsFallBack() throws {
+  /// Every square, symmetrically padded conv is specialized, with two int16 im2col columns of
+  /// scratch; an asymmetric padding keeps the generic kernel; fixed-cIn pointwise and linear
+  /// kernels widen to int16 in the scratch.
+  @Test func symmetricConvsAreSpecializedAsymmetricFallsBack() throws {
     var b = GraphBuilder(name: "convs")
     let x = try b.addInput(height: 10, width: 10, channels: 3)
     let first = try b.add(
@@ -85,21 +88,34 @@ import _TestSupport
     let pw = try b.add(
       .conv2d(.init(outChannels: 4, kernel: 1, stride: 1, activation: .none)),
       inputs: [asymmetric], name: "pw")
+    let fc = try b.add(.linear(LinearAttributes(outFeatures: 3)), inputs: [pw], name: "fc")
     let g = b.graph
     let spec = try #require(g.kernel(forNode: first))
     #expect(spec.symbol == "mcu_conv2d_s8_k3x3_s2_p1_cin3")
-    // The 27-tap window is a 32-byte local array (paddedWindow), not arena scratch.
-    #expect(spec.scratchBytes(forNode: first, in: g) == 0)
+    // Two int16 columns of the 27-tap window padded to 32 (paddedWindow).
+    #expect(spec.scratchBytes(forNode: first, in: g) == 2 * 2 * 32)
+    #expect(spec.scratchArgument)
     #expect(KernelSpec.paddedWindow(27) == 32 && KernelSpec.paddedWindow(32) == 32)
-    #expect(g.kernel(forNode: s1) == .generic(.conv2d))
+    let k3s1 = try #require(g.kernel(forNode: s1))
+    #expect(k3s1.symbol == "mcu_conv2d_s8_k3x3_s1_p1_cin8")
+    #expect(k3s1.scratchBytes(forNode: s1, in: g) == 2 * 2 * KernelSpec.paddedWindow(72))
     #expect(g.kernel(forNode: asymmetric) == .generic(.conv2d))
-    #expect(g.kernel(forNode: pw)?.symbol == "mcu_pwconv_s8_cin8")
+    #expect(g.kernel(forNode: asymmetric)?.scratchArgument == false)
+    let pointwise = try #require(g.kernel(forNode: pw))
+    #expect(pointwise.symbol == "mcu_pwconv_s8_cin8")
+    #expect(pointwise.scratchBytes(forNode: pw, in: g) == 2 * 2 * 8)
+    let linear = try #require(g.kernel(forNode: fc))
+    let features = g.nodes[pw].outputElements
+    #expect(linear.symbol == "mcu_fc_s8_cin\(features)")
+    #expect(linear.scratchBytes(forNode: fc, in: g) == 2 * features)
     let noFixedChannels = KernelSelectionOptions(pointwiseChannels: [])
     #expect(g.kernel(forNode: pw, options: noFixedChannels)?.symbol == "mcu_pwconv_s8")
+    #expect(
+      g.kernel(forNode: pw, options: noFixedChannels)?.scratchBytes(forNode: pw, in: g) == 0)
     #expect(g.kernel(forNode: pw, options: .genericOnly)?.symbol == "mcu_pointwise_conv2d_s8")
     #expect(g.kernel(forNode: first, options: .genericOnly) == .generic(.conv2d))
     #expect(g.kernel(forNode: 0) == nil)
-    #expect(g.kernel(forNode: s1)?.scratchBytes(forNode: s1, in: g) == 0)
+    #expect(g.kernel(forNode: s1, options: .genericOnly)?.scratchBytes(forNode: s1, in: g) == 0)
   }
 
   @Test func int4HasGenericKernelsOnlyAndNoInPlaceDepthwise() throws {

@@ -20,9 +20,9 @@ import Testing
     #expect(out.stdoutText.hasPrefix("OK"), sourceLocation: sourceLocation)
   }
 
-  @Test func chainWithGenericConvAndPoolMatchesInterpreter() throws {
+  @Test func chainWithSpecializedConvAndPoolMatchesInterpreter() throws {
     let c = try GeneratedCase(TinyGraphs.chain(), seed: 11)
-    #expect(c.program.manifest.kernels.contains("mcu_conv2d_s8"))
+    #expect(c.program.manifest.kernels.contains("mcu_conv2d_s8_k5x5_s1_p2_cin8"))
     #expect(c.program.manifest.kernels.contains("mcu_avgpool_s8"))
     expectPassed(try c.runSelfCheck())
   }

@@ -45,7 +45,8 @@ import Testing
     let source = try #require(c.program.file(CodeGen.sourcePath)).contents
     // 3×3×3 weights for each of 7 channels, packed: 189 values in 95 bytes.
     #expect(source.contains("static const uint8_t l1_first_conv_weights[95] = {"))
-    #expect(source.contains("static uint8_t arena[INT4EVERY_ARENA_BYTES];"))
+    #expect(source.contains("static int32_t arena_words[(INT4EVERY_ARENA_BYTES + 3) / 4];"))
+    #expect(source.contains("static uint8_t *const arena = (uint8_t *)arena_words;"))
     expectPassed(try c.runSelfCheck(options: .sanitized))
   }
 
@@ -57,12 +58,15 @@ import Testing
     expectPassed(try c.runSelfCheck())
   }
 
-  /// Single rounding, the shipped untraced form, a joint scratch plan.
+  /// Single rounding, the shipped untraced form, planned with the kernels' scratch: the packed
+  /// int4 kernels need none, so the joint problem has no scratch buffer and the arena is the
+  /// activations alone.
   @Test func singleRoundingUntracedJointPlanMatchesInterpreter() throws {
     let c = try GeneratedCase(
       TinyGraphs.int4Every(), seed: 42, inPlace: false, joint: true, trace: false,
       bitWidth: .int4, roundingMode: .singleRounding)
-    #expect(c.program.manifest.scratchLayout == "joint")
+    #expect(c.program.manifest.scratchBytes == 0)
+    #expect(c.program.manifest.arenaBytes == c.program.manifest.activationBytes)
     expectPassed(try c.runSelfCheck())
   }
 

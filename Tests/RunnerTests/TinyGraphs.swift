@@ -189,12 +189,14 @@ struct GeneratedCase {
     expected = layerOutputs.last ?? []
     let problem = graph.memoryProblem(
       .tinyEngine(inPlaceDepthwise: inPlace), precision: bitWidth == .int4 ? .int4 : .int8)
-    let plan = try planner.plan(joint ? problem.withScratchBuffers : problem.problem)
+    let options = kernels ?? (specialize ? KernelSelectionOptions() : .genericOnly)
+    let scratch = problem.withKernelScratch(
+      of: graph, precision: bitWidth == .int4 ? .int4 : .int8, options: options)
+    let plan = try planner.plan(joint ? scratch.withScratchBuffers : problem.problem)
     program = try CodeGen.generate(
       q, plan: plan, problem: problem,
       options: CodeGenOptions(
-        name: graph.name, kernels: kernels ?? (specialize ? .init() : .genericOnly),
-        traceLayers: trace))
+        name: graph.name, kernels: options, traceLayers: trace))
   }
 
   /// Builds the self-checking binary, runs it and returns its output (build folder removed).

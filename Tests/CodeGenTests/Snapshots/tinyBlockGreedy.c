@@ -22,9 +22,9 @@ extern "C" {
 /// Activation bytes placed by the planner 'GreedyBySize'.
 #define MODEL_ACTIVATION_BYTES 276
 /// Kernel scratch bytes (after the activations, TinyEngine's [arena | scratch] layout).
-#define MODEL_SCRATCH_BYTES 64
+#define MODEL_SCRATCH_BYTES 128
 /// The one static SRAM arena: activations and scratch.
-#define MODEL_ARENA_BYTES 340
+#define MODEL_ARENA_BYTES 404
 
 /// Result of `model_invoke` (the values of mcu_status, plus a kernel failure).
 typedef enum model_status {
@@ -58,11 +58,12 @@ model_status model_invoke(const int8_t *input, int8_t *output);
 #include "mcu_kernels.h"
 #include "mcu_specialized.h"
 
-// Arena: [0, 276) placed by 'GreedyBySize'; scratch [276, 340) after it.
-static int8_t arena[MODEL_ARENA_BYTES];
+// Arena: [0, 276) placed by 'GreedyBySize'; scratch [276, 404) after it.
+static int32_t arena_words[(MODEL_ARENA_BYTES + 3) / 4];
+static int8_t *const arena = (int8_t *)arena_words;
 
 // Layer 1: conv (conv2d 3x3 s2 relu6), [1, 4, 4, 4] -> arena + 148
-// Kernel mcu_conv2d_s8_k3x3_s2_p1_cin3, bias folded.
+// Kernel mcu_conv2d_s8_k3x3_s2_p1_cin3, bias folded; scratch arena + 276 (128 bytes).
 static const int8_t l1_conv_weights[128] = {
   -49, -49, 21, -98, -2, 54, 22, -44, 75, -127, 86, 18, 14, 11, -63, -127, 116, -117, -118, 91, -5,
   -117, -49, -25, 100, 113, -22, 0, 0, 0, 0, 0, 42, -26, 117, -117, -77, -92, -54, 78, -125, -43,
@@ -114,7 +115,7 @@ static const mcu_dims l2_dw3_filter_dims = {1, 3, 3, 4};
 static const mcu_dims l2_dw3_output_dims = {1, 4, 4, 4};
 
 // Layer 3: pw (pointwise 1x1 s1 none), [1, 4, 4, 4] -> arena + 64
-// Kernel mcu_pwconv_s8_cin4, bias folded.
+// Kernel mcu_pwconv_s8_cin4, bias folded; scratch arena + 276 (16 bytes).
 static const int8_t l3_pw_weights[16] = {
   -104, 127, 81, 42, 26, -127, 30, 47, -13, 112, 127, 58, -68, -93, 127, -70
 };
@@ -145,7 +146,7 @@ static const mcu_add_params l4_add_params = {
     .activation_max = 127, .rounding = MCU_DOUBLE_ROUNDING};
 
 // Layer 5: expand (pointwise 1x1 s1 relu6), [1, 4, 4, 8] -> arena + 0
-// Kernel mcu_pwconv_s8_cin4, bias folded.
+// Kernel mcu_pwconv_s8_cin4, bias folded; scratch arena + 276 (16 bytes).
 static const int8_t l5_expand_weights[32] = {
   25, 127, 66, 65, -92, 127, -55, -109, 127, 92, -62, 71, 68, 71, -114, 127, -13, -84, -42, 127,
   109, 72, 127, 91, 61, 38, 56, -127, 34, -127, -63, -86
@@ -205,7 +206,7 @@ static const mcu_dims l6_dw5_output_dims = {1, 2, 2, 8};
 static const mcu_dims l7_gap_input_dims = {1, 2, 2, 8};
 
 // Layer 8: classifier (linear none), [1, 3] -> arena + 0
-// Kernel mcu_fc_s8_cin8, bias folded.
+// Kernel mcu_fc_s8_cin8, bias folded; scratch arena + 276 (16 bytes).
 static const int8_t l8_classifier_weights[24] = {
   -23, -46, 127, 86, 89, 77, -65, 50, -127, 122, -20, 44, 91, 27, -5, -9, -70, 0, -82, 12, -81, 107,
   -127, 29
@@ -236,7 +237,7 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
   // 1: conv
   status = mcu_conv2d_s8_k3x3_s2_p1_cin3(
       &l1_conv_params, &l1_conv_quant, &l1_conv_input_dims, arena + 0, &l1_conv_filter_dims,
-      l1_conv_weights, l1_conv_bias, &l1_conv_output_dims, arena + 148);
+      l1_conv_weights, l1_conv_bias, &l1_conv_output_dims, arena + 148, arena + 276);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   // 2: dw3
   status = mcu_depthwise_conv2d_s8(
@@ -246,7 +247,7 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
   // 3: pw
   status = mcu_pwconv_s8_cin4(
       &l3_pw_params, &l3_pw_quant, &l3_pw_input_dims, arena + 0, &l3_pw_filter_dims, l3_pw_weights,
-      l3_pw_bias, &l3_pw_output_dims, arena + 64);
+      l3_pw_bias, &l3_pw_output_dims, arena + 64, arena + 276);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   // 4: add
   status = mcu_resadd_s8(&l4_add_params, arena + 148, arena + 64, 64, arena + 212);
@@ -254,7 +255,8 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
   // 5: expand
   status = mcu_pwconv_s8_cin4(
       &l5_expand_params, &l5_expand_quant, &l5_expand_input_dims, arena + 212,
-      &l5_expand_filter_dims, l5_expand_weights, l5_expand_bias, &l5_expand_output_dims, arena + 0);
+      &l5_expand_filter_dims, l5_expand_weights, l5_expand_bias, &l5_expand_output_dims, arena + 0,
+      arena + 276);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   // 6: dw5
   status = mcu_dwconv_s8_k5x5_s2_inplace(
@@ -268,7 +270,7 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
   status = mcu_fc_s8_cin8(
       &l8_classifier_params, &l8_classifier_quant, &l8_classifier_input_dims, arena + 128,
       &l8_classifier_filter_dims, l8_classifier_weights, l8_classifier_bias,
-      &l8_classifier_output_dims, arena + 0);
+      &l8_classifier_output_dims, arena + 0, arena + 276);
   if (status != MCU_OK) return MODEL_KERNEL_ERROR;
   memcpy(output, arena + 0, MODEL_OUTPUT_BYTES);
   return MODEL_OK;
@@ -290,12 +292,13 @@ model_status model_invoke(const int8_t *input, int8_t *output) {
 extern "C" {
 #endif
 
-// Convolution 3x3, stride 2, padding 1, 3 input channels; no scratch: the 3x3x3 window
-// is a local array padded to a multiple of 16 taps, as are the weights.
+// Convolution 3x3, stride 2, padding 1, 3 input channels, 2 output channels x 2 pixels per loop;
+// scratch: two int16 im2col columns of the 3x3x3 window, padded to a multiple of 16 taps (as are
+// the weights).
 mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
-    const mcu_dims *output_dims, int8_t *output);
+    const mcu_dims *output_dims, int8_t *output, int8_t *scratch);
 
 // In-place depthwise 5x5, stride 2, any padding; scratch: one padded channel plane.
 mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
@@ -303,18 +306,19 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
     int8_t *data, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
     const mcu_dims *output_dims, int8_t *scratch);
 
-// Fully connected on 8 inputs, per-channel: the pointwise template on one pixel.
+// Fully connected on 8 inputs, per-channel; scratch: the input widened to int16.
 mcu_status mcu_fc_s8_cin8(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
-    const mcu_dims *output_dims, int8_t *output);
+    const mcu_dims *output_dims, int8_t *output, int8_t *scratch);
 
 // Pointwise (1x1, stride 1) convolution on 4 input channels: constant trip counts
-// (vectorised at -O2), channel-major, 2 output channels x 2 pixels per loop.
+// (vectorised at -O2), channel-major, 2 output channels x 2 pixels per loop; scratch:
+// two weight rows widened to int16.
 mcu_status mcu_pwconv_s8_cin4(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
-    const mcu_dims *output_dims, int8_t *output);
+    const mcu_dims *output_dims, int8_t *output, int8_t *scratch);
 
 // Residual add (TFLite ADD): parameters copied to locals once, one-step requantization
 // (mcu_requantize_fused), bit-exact with mcu_add_s8.
@@ -388,27 +392,32 @@ static inline requant_args requant_args_of(const int32_t *bias,
   return r;
 }
 
-// Output channel oc of a folded-bias kernel: acc + b'[oc] saturated (as mcu_add_bias),
-// requantized, offset and clamped exactly as the generic kernels do.
-static inline int8_t folded_output(int32_t acc, int32_t oc, requant_args r) {
-  return mcu_requantize_clamp_fused(mcu_sat32((int64_t)acc + r.bias[oc]), r.multiplier[oc],
-                                    r.shift[oc], r.rounding, r.offset, r.min, r.max);
-}
-
-// The same for channel-major loops: the channel's bias and requantization constants were
-// computed once (mcu_channel_requant_of), not per output.
+// Output channel oc of a folded-bias kernel: acc + b'[oc] requantized, offset and clamped
+// exactly as the generic kernels do. No saturation step: CodeGen proved
+// |acc + b'|*2^max(shift, 0) <= 2^30 for every channel (RequantizationBound), where the
+// generic kernels' saturations cannot trigger.
 static inline int8_t channel_output(int32_t acc, int32_t bias, mcu_channel_requant q,
                                     requant_args r) {
-  int64_t v = (int64_t)mcu_channel_requantize(mcu_sat32((int64_t)acc + bias), q) + r.offset;
-  if (v < r.min) v = r.min;
-  if (v > r.max) v = r.max;
-  return (int8_t)v;
+  int32_t v = mcu_channel_requantize_bounded(acc + bias, q) + r.offset;
+  v = v < r.min ? r.min : v;
+  return (int8_t)(v > r.max ? r.max : v);
+}
+
+// The requantization constants of output channel oc.
+static inline mcu_channel_requant channel_requant(int32_t oc, requant_args r) {
+  return mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+}
+
+// channel_output with the channel's constants computed here, for loops that visit each
+// channel once per pixel.
+static inline int8_t folded_output(int32_t acc, int32_t oc, requant_args r) {
+  return channel_output(acc, r.bias[oc], channel_requant(oc, r), r);
 }
 
 mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
-    const mcu_dims *output_dims, int8_t *output) {
+    const mcu_dims *output_dims, int8_t *output, int8_t *scratch) {
   (void)filter_dims;
   const int32_t in_h = input_dims->h;
   const int32_t in_w = input_dims->w;
@@ -416,38 +425,120 @@ mcu_status mcu_conv2d_s8_k3x3_s2_p1_cin3(
   const int32_t out_w = output_dims->w;
   const int32_t c_out = output_dims->c;
   const requant_args r = requant_args_of(bias, quant, params);
-  // input_offset lies in [-127, 128], so zp_in fits int8.
-  const int8_t pad_value = (int8_t)(-params->input_offset);
-  // The window lives in a local array: stores through the int8_t output cannot alias it,
-  // so it stays in registers across output channels (arena scratch could not). Window
-  // and weights are padded from 27 to 32 taps with zeros: one constant-trip
-  // dot product per output.
-  int8_t window[32];
-  for (int32_t t = 27; t < 32; ++t) window[t] = 0;
+  // input_offset lies in [-127, 128], so zp_in fits int16.
+  const int16_t pad_value = (int16_t)(-params->input_offset);
+  // Two int16 im2col columns in the scratch (2-byte aligned), padded from 27 to
+  // 32 taps with zeros, as are the weights: one constant-trip dot product per output.
+  // acc is int32: 27 taps of |w*x| <= 127*128 (input offset in the bias).
+  int16_t *restrict col0 = (int16_t *)(void *)scratch;
+  int16_t *restrict col1 = col0 + 32;
+  for (int32_t t = 27; t < 32; ++t) {
+    col0[t] = 0;
+    col1[t] = 0;
+  }
   for (int32_t n = 0; n < input_dims->n; ++n) {
     const int8_t *image = input + n * in_h * in_w * 3;
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      for (int32_t ox = 0; ox < out_w; ++ox) {
-        // Gather the [3, 3, 3] window.
+      int32_t ox = 0;
+      for (; ox + 1 < out_w; ox += 2) {
         for (int32_t ky = 0; ky < 3; ++ky) {
           const int32_t iy = oy * 2 - 1 + ky;
           for (int32_t kx = 0; kx < 3; ++kx) {
-            const int32_t ix = ox * 2 - 1 + kx;
-            int8_t *dst = window + (ky * 3 + kx) * 3;
-            const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
-            const int8_t *src = image + (inside ? (iy * in_w + ix) * 3 : 0);
-            for (int32_t ic = 0; ic < 3; ++ic) dst[ic] = inside ? src[ic] : pad_value;
+            const int32_t ix = (ox) * 2 - 1 + kx;
+            int16_t *dst = col0 + (ky * 3 + kx) * 3;
+            if (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w) {
+              const int8_t *src = image + (iy * in_w + ix) * 3;
+              for (int32_t ic = 0; ic < 3; ++ic) dst[ic] = src[ic];
+            } else {
+              for (int32_t ic = 0; ic < 3; ++ic) dst[ic] = pad_value;
+            }
           }
         }
-        int8_t *out = output + ((n * out_h + oy) * out_w + ox) * c_out;
-        const int8_t *w = filter;
-        for (int32_t oc = 0; oc < c_out; ++oc, w += 32) {
-          // acc is int32: 27 taps of |w*x| <= 127*128 (input offset in the bias).
-          int32_t acc = 0;
-          for (int32_t i = 0; i < 32; ++i) {
-            acc += (int32_t)w[i] * window[i];
+        for (int32_t ky = 0; ky < 3; ++ky) {
+          const int32_t iy = oy * 2 - 1 + ky;
+          for (int32_t kx = 0; kx < 3; ++kx) {
+            const int32_t ix = (ox + 1) * 2 - 1 + kx;
+            int16_t *dst = col1 + (ky * 3 + kx) * 3;
+            if (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w) {
+              const int8_t *src = image + (iy * in_w + ix) * 3;
+              for (int32_t ic = 0; ic < 3; ++ic) dst[ic] = src[ic];
+            } else {
+              for (int32_t ic = 0; ic < 3; ++ic) dst[ic] = pad_value;
+            }
           }
-          out[oc] = folded_output(acc, oc, r);
+        }
+        int8_t *out0 = output + ((n * out_h + oy) * out_w + ox) * c_out;
+        int8_t *out1 = out0 + c_out;
+        int32_t oc = 0;
+        for (; oc + 1 < c_out; oc += 2) {
+          const int8_t *w0 = filter + oc * 32;
+          const int8_t *w1 = w0 + 32;
+          int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+          for (int32_t i = 0; i < 32; ++i) {
+            const int16_t wa = w0[i];
+            const int16_t wb = w1[i];
+            const int16_t xa = col0[i];
+            const int16_t xb = col1[i];
+            a00 += wa * xa;
+            a01 += wb * xa;
+            a10 += wa * xb;
+            a11 += wb * xb;
+          }
+          const mcu_channel_requant q0 = channel_requant(oc, r);
+          const mcu_channel_requant q1 = channel_requant(oc + 1, r);
+          out0[oc] = channel_output(a00, r.bias[oc], q0, r);
+          out0[oc + 1] = channel_output(a01, r.bias[oc + 1], q1, r);
+          out1[oc] = channel_output(a10, r.bias[oc], q0, r);
+          out1[oc + 1] = channel_output(a11, r.bias[oc + 1], q1, r);
+        }
+        if (oc < c_out) {
+          const int8_t *w0 = filter + oc * 32;
+          int32_t a0 = 0, a1 = 0;
+          for (int32_t i = 0; i < 32; ++i) {
+            const int16_t wa = w0[i];
+            a0 += wa * col0[i];
+            a1 += wa * col1[i];
+          }
+          const mcu_channel_requant q0 = channel_requant(oc, r);
+          out0[oc] = channel_output(a0, r.bias[oc], q0, r);
+          out1[oc] = channel_output(a1, r.bias[oc], q0, r);
+        }
+      }
+      if (ox < out_w) {
+        for (int32_t ky = 0; ky < 3; ++ky) {
+          const int32_t iy = oy * 2 - 1 + ky;
+          for (int32_t kx = 0; kx < 3; ++kx) {
+            const int32_t ix = (ox) * 2 - 1 + kx;
+            int16_t *dst = col0 + (ky * 3 + kx) * 3;
+            if (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w) {
+              const int8_t *src = image + (iy * in_w + ix) * 3;
+              for (int32_t ic = 0; ic < 3; ++ic) dst[ic] = src[ic];
+            } else {
+              for (int32_t ic = 0; ic < 3; ++ic) dst[ic] = pad_value;
+            }
+          }
+        }
+        int8_t *out0 = output + ((n * out_h + oy) * out_w + ox) * c_out;
+        int32_t oc = 0;
+        for (; oc + 1 < c_out; oc += 2) {
+          const int8_t *w0 = filter + oc * 32;
+          const int8_t *w1 = w0 + 32;
+          int32_t a0 = 0, a1 = 0;
+          for (int32_t i = 0; i < 32; ++i) {
+            const int16_t xa = col0[i];
+            a0 += (int16_t)w0[i] * xa;
+            a1 += (int16_t)w1[i] * xa;
+          }
+          out0[oc] = folded_output(a0, oc, r);
+          out0[oc + 1] = folded_output(a1, oc + 1, r);
+        }
+        if (oc < c_out) {
+          const int8_t *w0 = filter + oc * 32;
+          int32_t a0 = 0;
+          for (int32_t i = 0; i < 32; ++i) {
+            a0 += (int16_t)w0[i] * col0[i];
+          }
+          out0[oc] = folded_output(a0, oc, r);
         }
       }
     }
@@ -467,10 +558,7 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
   const int32_t out_w = output_dims->w;
   const int32_t padded_w = in_w + params->pad_left + params->pad_right;
   // Copied once: stores through int8_t pointers would force reloads of params fields.
-  const mcu_rounding rounding = params->rounding;
-  const int32_t out_offset = params->output_offset;
-  const int32_t act_min = params->activation_min;
-  const int32_t act_max = params->activation_max;
+  const requant_args r = requant_args_of(bias, quant, params);
   const int32_t half = (padded_w + 1) / 2;  // even columns, then odd
   for (int32_t n = 0; n < input_dims->n; ++n) {
     const int8_t *image = data + n * in_h * in_w * channels;
@@ -480,9 +568,8 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
       pad_channel_split(params, input_dims, image, c, scratch);
       int16_t w[25];
       for (int32_t t = 0; t < 25; ++t) w[t] = filter[t * channels + c];
-      const int32_t b = bias[c];
-      const int32_t multiplier = quant->multiplier[c];
-      const int32_t shift = quant->shift[c];
+      const int32_t b = r.bias[c];
+      const mcu_channel_requant q = channel_requant(c, r);
       for (int32_t oy = 0; oy < out_h; ++oy) {
         const int8_t *r0 = scratch + oy * 2 * padded_w;
         const int8_t *r1 = r0 + padded_w;
@@ -520,9 +607,7 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
             for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[23] * r4[half + ox + j + 1]);
             for (int32_t j = 0; j < 16; ++j) acc[j] += (int16_t)(w[24] * r4[ox + j + 2]);
           for (int32_t j = 0; j < 16; ++j) {
-            out[(ox + j) * channels] = mcu_requantize_clamp_fused(
-                mcu_sat32((int64_t)acc[j] + b), multiplier, shift, rounding, out_offset,
-                act_min, act_max);
+            out[(ox + j) * channels] = channel_output(acc[j], b, q, r);
           }
         }
         for (; ox < out_w; ++ox) {
@@ -537,9 +622,7 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
           acc += w[18] * r3[half + ox + 1] + w[19] * r3[ox + 2];
           acc += w[20] * r4[ox] + w[21] * r4[half + ox] + w[22] * r4[ox + 1];
           acc += w[23] * r4[half + ox + 1] + w[24] * r4[ox + 2];
-          out[ox * channels] = mcu_requantize_clamp_fused(
-              mcu_sat32((int64_t)acc + b), multiplier, shift, rounding, out_offset,
-              act_min, act_max);
+          out[ox * channels] = channel_output(acc, b, q, r);
         }
       }
     }
@@ -550,69 +633,34 @@ mcu_status mcu_dwconv_s8_k5x5_s2_inplace(
 mcu_status mcu_fc_s8_cin8(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
-    const mcu_dims *output_dims, int8_t *output) {
+    const mcu_dims *output_dims, int8_t *output, int8_t *scratch) {
   (void)filter_dims;
   (void)input_dims;
-  const int32_t pixels = output_dims->n * output_dims->h * output_dims->w;
   const int32_t c_out = output_dims->c;
   const requant_args r = requant_args_of(bias, quant, params);
   // acc is int32: 8 terms of |w*x| <= 127*128 (input offset in the bias).
+  int16_t *restrict xs = (int16_t *)(void *)scratch;
+  for (int32_t i = 0; i < 8; ++i) xs[i] = input[i];
   int32_t oc = 0;
   for (; oc + 1 < c_out; oc += 2) {
     const int8_t *w0 = filter + oc * 8;
     const int8_t *w1 = w0 + 8;
-    const int32_t b0 = r.bias[oc];
-    const int32_t b1 = r.bias[oc + 1];
-    const mcu_channel_requant q0 =
-        mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
-    const mcu_channel_requant q1 =
-        mcu_channel_requant_of(r.multiplier[oc + 1], r.shift[oc + 1], r.rounding);
-    int32_t p = 0;
-    for (; p + 1 < pixels; p += 2) {
-      const int8_t *x0 = input + p * 8;
-      const int8_t *x1 = x0 + 8;
-      int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-      for (int32_t i = 0; i < 8; ++i) {
-        const int32_t xa = x0[i];
-        const int32_t xb = x1[i];
-        const int32_t wa = w0[i];
-        const int32_t wb = w1[i];
-        a00 += wa * xa;
-        a01 += wb * xa;
-        a10 += wa * xb;
-        a11 += wb * xb;
-      }
-      int8_t *out0 = output + p * c_out + oc;
-      int8_t *out1 = out0 + c_out;
-      out0[0] = channel_output(a00, b0, q0, r);
-      out0[1] = channel_output(a01, b1, q1, r);
-      out1[0] = channel_output(a10, b0, q0, r);
-      out1[1] = channel_output(a11, b1, q1, r);
+    int32_t a0 = 0, a1 = 0;
+    for (int32_t i = 0; i < 8; ++i) {
+      const int16_t x = xs[i];
+      a0 += (int16_t)w0[i] * x;
+      a1 += (int16_t)w1[i] * x;
     }
-    if (p < pixels) {
-      const int8_t *x0 = input + p * 8;
-      int32_t a0 = 0, a1 = 0;
-      for (int32_t i = 0; i < 8; ++i) {
-        a0 += (int32_t)w0[i] * x0[i];
-        a1 += (int32_t)w1[i] * x0[i];
-      }
-      output[p * c_out + oc] = channel_output(a0, b0, q0, r);
-      output[p * c_out + oc + 1] = channel_output(a1, b1, q1, r);
-    }
+    output[oc] = folded_output(a0, oc, r);
+    output[oc + 1] = folded_output(a1, oc + 1, r);
   }
   if (oc < c_out) {
-    // An odd channel count is rare: one channel, one pixel at a time.
     const int8_t *w0 = filter + oc * 8;
-    const mcu_channel_requant q0 =
-        mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
-    for (int32_t p = 0; p < pixels; ++p) {
-      const int8_t *x0 = input + p * 8;
-      int32_t a0 = 0;
-      for (int32_t i = 0; i < 8; ++i) {
-        a0 += (int32_t)w0[i] * x0[i];
-      }
-      output[p * c_out + oc] = channel_output(a0, r.bias[oc], q0, r);
+    int32_t a0 = 0;
+    for (int32_t i = 0; i < 8; ++i) {
+      a0 += (int16_t)w0[i] * xs[i];
     }
+    output[oc] = folded_output(a0, oc, r);
   }
   return MCU_OK;
 }
@@ -620,33 +668,34 @@ mcu_status mcu_fc_s8_cin8(
 mcu_status mcu_pwconv_s8_cin4(
     const mcu_conv_params *params, const mcu_per_channel_quant *quant, const mcu_dims *input_dims,
     const int8_t *input, const mcu_dims *filter_dims, const int8_t *filter, const int32_t *bias,
-    const mcu_dims *output_dims, int8_t *output) {
+    const mcu_dims *output_dims, int8_t *output, int8_t *scratch) {
   (void)filter_dims;
   (void)input_dims;
   const int32_t pixels = output_dims->n * output_dims->h * output_dims->w;
   const int32_t c_out = output_dims->c;
   const requant_args r = requant_args_of(bias, quant, params);
-  // acc is int32: 4 terms of |w*x| <= 127*128 (input offset in the bias).
+  // acc is int32: 4 terms of |w*x| <= 127*128 (input offset in the bias). The
+  // scratch holds the current two weight rows as int16 (4*4 bytes, 2-byte aligned).
+  int16_t *restrict w0 = (int16_t *)(void *)scratch;
+  int16_t *restrict w1 = w0 + 4;
   int32_t oc = 0;
   for (; oc + 1 < c_out; oc += 2) {
-    const int8_t *w0 = filter + oc * 4;
-    const int8_t *w1 = w0 + 4;
+    const int8_t *f = filter + oc * 4;
+    for (int32_t i = 0; i < 8; ++i) w0[i] = f[i];
     const int32_t b0 = r.bias[oc];
     const int32_t b1 = r.bias[oc + 1];
-    const mcu_channel_requant q0 =
-        mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
-    const mcu_channel_requant q1 =
-        mcu_channel_requant_of(r.multiplier[oc + 1], r.shift[oc + 1], r.rounding);
+    const mcu_channel_requant q0 = channel_requant(oc, r);
+    const mcu_channel_requant q1 = channel_requant(oc + 1, r);
     int32_t p = 0;
     for (; p + 1 < pixels; p += 2) {
       const int8_t *x0 = input + p * 4;
       const int8_t *x1 = x0 + 4;
       int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
       for (int32_t i = 0; i < 4; ++i) {
-        const int32_t xa = x0[i];
-        const int32_t xb = x1[i];
-        const int32_t wa = w0[i];
-        const int32_t wb = w1[i];
+        const int16_t xa = x0[i];
+        const int16_t xb = x1[i];
+        const int16_t wa = w0[i];
+        const int16_t wb = w1[i];
         a00 += wa * xa;
         a01 += wb * xa;
         a10 += wa * xb;
@@ -663,8 +712,9 @@ mcu_status mcu_pwconv_s8_cin4(
       const int8_t *x0 = input + p * 4;
       int32_t a0 = 0, a1 = 0;
       for (int32_t i = 0; i < 4; ++i) {
-        a0 += (int32_t)w0[i] * x0[i];
-        a1 += (int32_t)w1[i] * x0[i];
+        const int16_t xa = x0[i];
+        a0 += w0[i] * xa;
+        a1 += w1[i] * xa;
       }
       output[p * c_out + oc] = channel_output(a0, b0, q0, r);
       output[p * c_out + oc + 1] = channel_output(a1, b1, q1, r);
@@ -672,14 +722,14 @@ mcu_status mcu_pwconv_s8_cin4(
   }
   if (oc < c_out) {
     // An odd channel count is rare: one channel, one pixel at a time.
-    const int8_t *w0 = filter + oc * 4;
-    const mcu_channel_requant q0 =
-        mcu_channel_requant_of(r.multiplier[oc], r.shift[oc], r.rounding);
+    const int8_t *f = filter + oc * 4;
+    for (int32_t i = 0; i < 4; ++i) w0[i] = f[i];
+    const mcu_channel_requant q0 = channel_requant(oc, r);
     for (int32_t p = 0; p < pixels; ++p) {
       const int8_t *x0 = input + p * 4;
       int32_t a0 = 0;
       for (int32_t i = 0; i < 4; ++i) {
-        a0 += (int32_t)w0[i] * x0[i];
+        a0 += w0[i] * (int16_t)x0[i];
       }
       output[p * c_out + oc] = channel_output(a0, r.bias[oc], q0, r);
     }

@@ -51,8 +51,9 @@ public enum EmbeddedInterpreter {
 //    20  u32 tensor table offset      24  u32 op table offset   28  u32 constant section offset
 //    32  u32 constant section bytes   36  u32[3] reserved (0)
 //   tensor table: T entries of MCUB_TENSOR_ENTRY_BYTES = 24 bytes
-//     0  u16 n (1), h, w, c           8  u32 bytes (n*h*w*c, int8)
-//    12  i32 zero point [-128, 127]   16  f32 scale (informative)   20  u32 reserved (0)
+//     0  u16 n (1), h, w, c           8  u32 bytes (int8: n*h*w*c; int4: (n*h*w*c + 1) / 2)
+//    12  i32 zero point (int8 [-128, 127], int4 [-8, 7])
+//    16  f32 scale (informative)      20  u32 reserved (0)
 //   op table: N entries of MCUB_OP_ENTRY_BYTES = 64 bytes, in execution order; op k writes
 //   tensor k + 1 and reads only tensors <= k (tensor 0 is the graph input)
 //     0  u8 opcode (mcub_opcode)      1  u8 rounding (mcu_rounding)   2  u8 input count (1|2)
@@ -64,15 +65,26 @@ public enum EmbeddedInterpreter {
 //    28  i32 output offset (zp)               32  i32 activation min   36  i32 activation max
 //    40  i32 left shift (add: 20, else 0)     44  u32 quant count (cOut; add: 3; pools: 0)
 //    48  u32 multipliers offset  52  u32 shifts offset  (i32[quant count] each)
-//    56  u32 weights offset (i8)              60  u32 bias offset (i32[cOut]; MCUB_NO_BIAS)
+//    56  u32 weights offset (int8 or packed int4)  60  u32 bias offset (i32[cOut]; MCUB_NO_BIAS)
 //   (constant offsets are relative to the constant section; int32 arrays 4-byte aligned)
 //   constant section: weights (OHWI / 1HWO / [cOut, cIn]), biases, multipliers, shifts.
+//
+// int4 models (flag MCUB_FLAG_INT4): the whole model is int4, as Quantization's int4
+// QuantizedGraph (Int4.swift). Every activation tensor and every weight array is packed two
+// values per byte in its flat NHWC / OHWI / 1HWO / [cOut, cIn] order (element i in byte i / 2,
+// even i in the low nibble; mcu_int4.h), so a tensor or weight array of E elements takes
+// (E + 1) / 2 bytes and the planner sizes int4 activations in packed bytes. Zero points and
+// clamps lie in [-8, 7]; biases, multipliers, shifts and the add's left shift are int8's. The
+// ops run the generic *_s4 kernels; the graph input and output are packed bytes. Nothing else
+// of the layout changes, so the version stays 1 and int8 blobs are unchanged; a runtime that
+// predates int4 rejects an int4 blob by its flag (MCU_INTERP_UNSUPPORTED_FEATURE).
 #ifndef MCU_INTERPRETER_H
 #define MCU_INTERPRETER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mcu_interpreter_config.h"
 #include "mcu_kernels.h"
 
 #ifdef __cplusplus
@@ -96,7 +108,7 @@ extern "C" {
 #define MCUB_NO_TENSOR 0xFFFF
 /// "No bias" in an op entry.
 #define MCUB_NO_BIAS 0xFFFFFFFFu
-/// Flag bit reserved for packed int4 models; this runtime rejects blobs that set it.
+/// Flag bit of int4 models: packed int4 tensors and weights, the *_s4 kernels (see above).
 #define MCUB_FLAG_INT4 0x0001
 /// The largest accumulation depth (kH*kW*cIn, or cIn) whose int32 accumulator cannot
 /// overflow: 2^16 * 127 * 255 < 2^31 (Quantization's ConvParams.maxAccumulationDepth).
@@ -104,7 +116,8 @@ extern "C" {
 /// The largest tensor, in bytes, a blob may declare (2^30).
 #define MCUB_MAX_TENSOR_BYTES 1073741824
 
-/// The operators of blob version 1; each runs one generic kernel of mcu_kernels.h. Codes are
+/// The operators of blob version 1; each runs one generic kernel of mcu_kernels.h (the _s8
+/// kernel named below, or its _s4 twin in an int4 model: mcu_conv2d_s4, ...). Codes are
 /// only ever added (8, max pool, came with the appendix-B models): every older blob stays
 /// valid, and a runtime that predates a code rejects it as an unknown opcode.
 typedef enum mcub_opcode {
@@ -129,7 +142,8 @@ typedef enum mcu_interp_status {
   MCU_INTERP_BAD_MAGIC = 2,
   /// The blob's format version is not MCUB_VERSION.
   MCU_INTERP_UNSUPPORTED_VERSION = 3,
-  /// The blob sets a flag this runtime does not implement (int4), or the host is big-endian.
+  /// The blob sets a flag this runtime does not know, its precision's kernels were left out of
+  /// this build (mcu_interpreter_config.h), or the host is big-endian.
   MCU_INTERP_UNSUPPORTED_FEATURE = 4,
   /// The blob is shorter than its header (or its header's total size) says.
   MCU_INTERP_TRUNCATED = 5,
@@ -161,9 +175,9 @@ typedef enum mcu_interp_status {
 typedef struct mcu_interp_tensor {
   /// [1, H, W, C]; a linear layer's output is [1, 1, 1, C].
   mcu_dims dims;
-  /// H*W*C (int8 elements = bytes).
+  /// Bytes of the tensor: H*W*C for int8, (H*W*C + 1) / 2 packed for int4.
   int32_t bytes;
-  /// Zero point of the tensor's quantization, [-128, 127].
+  /// Zero point of the tensor's quantization, [-128, 127] (int4: [-8, 7]).
   int32_t zero_point;
   /// Byte offset in the planned head, a multiple of MCUB_ALIGNMENT.
   int32_t offset;
@@ -201,7 +215,7 @@ typedef struct mcu_interp_node {
   uint32_t quant_count;  ///< cOut (conv, depthwise, pointwise, linear), 3 (add), 0 (pools)
   uint32_t multipliers;  ///< blob offset of int32[quant_count]
   uint32_t shifts;       ///< blob offset of int32[quant_count]
-  uint32_t weights;      ///< blob offset of the int8 filter
+  uint32_t weights;      ///< blob offset of the filter (int8, or packed int4)
   uint32_t bias;         ///< blob offset of int32[cOut], or MCUB_NO_BIAS
 } mcu_interp_node;
 
@@ -235,6 +249,8 @@ typedef struct mcu_interpreter {
   size_t required_bytes;
   /// 1 when `required_bytes` is exact (the plan was computed), 0 when it is an upper bound.
   int32_t required_is_exact;
+  /// The blob's flags (MCUB_FLAG_INT4 for an int4 model) once its header was read.
+  uint32_t flags;
   /// Status of the last call.
   mcu_interp_status status;
   /// MCU_INTERP_READY after a successful init, anything else before.
@@ -255,10 +271,11 @@ typedef struct mcu_interpreter {
 mcu_interp_status mcu_interp_init(mcu_interpreter* it, const uint8_t* blob, size_t blob_bytes,
                                   uint8_t* arena, size_t arena_bytes);
 
-/// Runs the model once: copies `input` (mcu_interp_input_bytes int8 values, NHWC) into the
-/// input tensor, runs every op's kernel in order and copies the output tensor to `output`
-/// (mcu_interp_output_bytes values). Not reentrant for one interpreter (one arena).
-mcu_interp_status mcu_interp_invoke(mcu_interpreter* it, const int8_t* input, int8_t* output);
+/// Runs the model once: copies `input` (mcu_interp_input_bytes bytes, NHWC: int8 values, or
+/// int4 values packed two per byte for an int4 model) into the input tensor, runs every op's
+/// kernel in order and copies the output tensor's mcu_interp_output_bytes bytes (same format)
+/// to `output`. Not reentrant for one interpreter (one arena).
+mcu_interp_status mcu_interp_invoke(mcu_interpreter* it, const void* input, void* output);
 
 /// High-water marks of a successful init: `planned_bytes` (the head) and `persistent_bytes`
 /// (the tail). Either pointer may be NULL. Returns MCU_INTERP_NOT_INITIALIZED before init.
@@ -270,11 +287,15 @@ mcu_interp_status mcu_interp_arena_used(const mcu_interpreter* it, size_t* plann
 /// bound (the arena was too small even for the persistent structs, so no plan exists yet).
 size_t mcu_interp_required_bytes(const mcu_interpreter* it, int32_t* exact);
 
-/// Bytes of the graph input (0 before a successful init).
+/// Bytes of the graph input, packed for int4 (0 before a successful init).
 int32_t mcu_interp_input_bytes(const mcu_interpreter* it);
 
-/// Bytes of the graph output (0 before a successful init).
+/// Bytes of the graph output, packed for int4 (0 before a successful init).
 int32_t mcu_interp_output_bytes(const mcu_interpreter* it);
+
+/// 1 when the initialized model is int4 (MCUB_FLAG_INT4), 0 for int8 or before a successful
+/// init.
+int32_t mcu_interp_is_int4(const mcu_interpreter* it);
 
 /// Planned head offset of tensor `index`, or -1 when not initialized or out of range.
 int32_t mcu_interp_tensor_offset(const mcu_interpreter* it, int32_t index);
@@ -292,6 +313,36 @@ const char* mcu_interp_status_name(mcu_interp_status status);
 #endif  // MCU_INTERPRETER_H
 
 """#),
+    File(
+      name: "mcu_interpreter_config.h",
+      contents: #"""
+// mcu_interpreter_config.h: which kernel families the interpreter runtime is built with, the
+// build-time half of TFLM's op resolver: a runtime built without a family needs none of its
+// kernels at link time and rejects blobs of that precision at init with
+// MCU_INTERP_UNSUPPORTED_FEATURE. This default (the Swift package's CInterpreter target) has
+// both; CodeGen's InterpreterProgram writes its own copy with only the model's family, so an
+// int8 program links only the _s8 kernels and an int4 program only the _s4 ones. Either macro
+// may also be set with -D.
+#ifndef MCU_INTERPRETER_CONFIG_H
+#define MCU_INTERPRETER_CONFIG_H
+
+/// 1: run int8 models (the mcu_*_s8 kernels).
+#ifndef MCU_INTERP_WITH_S8
+#define MCU_INTERP_WITH_S8 1
+#endif
+
+/// 1: run int4 models (MCUB_FLAG_INT4, the mcu_*_s4 kernels).
+#ifndef MCU_INTERP_WITH_S4
+#define MCU_INTERP_WITH_S4 1
+#endif
+
+#if !MCU_INTERP_WITH_S8 && !MCU_INTERP_WITH_S4
+#error "mcu_interpreter_config.h: enable MCU_INTERP_WITH_S8, MCU_INTERP_WITH_S4 or both"
+#endif
+
+#endif  // MCU_INTERPRETER_CONFIG_H
+
+"""#),
   ]
 
   /// Sources of Sources/CInterpreter, by name.
@@ -304,13 +355,16 @@ const char* mcu_interp_status_name(mcu_interp_status status);
 //   init   = parse + validate the blob (reads only the blob), lay out the persistent structs at
 //            the arena's top, compute lifetimes, plan the head with TFLM's greedy-by-size
 //            algorithm (workspace borrowed from the head);
-//   invoke = copy the input in, one generic kernel call per op, copy the output out.
+//   invoke = copy the input in, one generic kernel call per op (the _s8 kernels, or the _s4
+//            ones for an int4 model), copy the output out.
 // Not the kernels (CMicroKernels) and not a planner library: the greedy algorithm here must
 // give the same offsets as MemoryPlanner's GreedyBySizePlanner, which the tests check.
 //
 // C99, no malloc, no globals, no I/O, no snprintf (messages use the small formatter below, as
 // TFLM's MicroPrintf). Every blob read is bounds-checked before it happens; all size arithmetic
 // is done in uint64_t on values that are themselves bounded, so nothing can overflow.
+// int4 models (MCUB_FLAG_INT4) differ only in sizes (packed bytes), the zero-point and clamp
+// range ([-8, 7]) and the kernels; mcu_interpreter_config.h decides which kernels are built in.
 #include "mcu_interpreter.h"
 
 #include <stdarg.h>
@@ -331,6 +385,15 @@ static int32_t read_i32(const uint8_t* p) {
   const uint32_t u = read_u32(p);
   return u <= (uint32_t)INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1;
 }
+
+// Bytes of `elements` values: int8 one per byte, int4 packed two per byte (mcu_s4_bytes).
+static uint64_t value_bytes(uint64_t elements, uint32_t int4) {
+  return int4 ? (elements + 1) / 2 : elements;
+}
+
+// The smallest and largest stored value (and zero point): [-128, 127], or [-8, 7] for int4.
+static int32_t value_min(uint32_t int4) { return int4 ? -8 : -128; }
+static int32_t value_max(uint32_t int4) { return int4 ? 7 : 127; }
 
 // `bytes` rounded up to a multiple of MCUB_ALIGNMENT (16).
 static uint64_t align_up(uint64_t bytes) {
@@ -437,6 +500,9 @@ static const char* op_name(uint8_t opcode) {
 
 /// The header fields init needs (validated by `check_header`).
 typedef struct blob_header {
+  uint32_t flags;
+  /// 1 for an int4 model (flags & MCUB_FLAG_INT4): packed sizes, the [-8, 7] value range.
+  uint32_t int4;
   uint32_t total_bytes;
   uint32_t tensor_count;
   uint32_t op_count;
@@ -534,15 +600,24 @@ static mcu_interp_status check_header(mcu_interpreter* it, const uint8_t* blob,
                 (unsigned long)version, (unsigned long)MCUB_VERSION);
   }
   const uint32_t flags = read_u16(blob + 6);
-  if ((flags & MCUB_FLAG_INT4) != 0) {
+  if ((flags & ~(uint32_t)MCUB_FLAG_INT4) != 0) {
     return fail(it, MCU_INTERP_UNSUPPORTED_FEATURE,
-                "blob flags %u: int4 models are not supported by this runtime yet",
+                "blob flags %u set bits this runtime does not know (it knows %u, int4): update "
+                "the runtime",
+                (unsigned long)flags, (unsigned long)MCUB_FLAG_INT4);
+  }
+  h->flags = flags;
+  h->int4 = (flags & MCUB_FLAG_INT4) != 0;
+  if (h->int4 && !MCU_INTERP_WITH_S4) {
+    return fail(it, MCU_INTERP_UNSUPPORTED_FEATURE,
+                "int4 model (blob flags %u), but this runtime was built without the int4 "
+                "kernels: set MCU_INTERP_WITH_S4 to 1 in mcu_interpreter_config.h",
                 (unsigned long)flags);
   }
-  if (flags != 0) {
+  if (!h->int4 && !MCU_INTERP_WITH_S8) {
     return fail(it, MCU_INTERP_UNSUPPORTED_FEATURE,
-                "blob flags %u set bits this runtime does not know: update the runtime",
-                (unsigned long)flags);
+                "int8 model, but this runtime was built without the int8 kernels: set "
+                "MCU_INTERP_WITH_S8 to 1 in mcu_interpreter_config.h");
   }
   h->total_bytes = read_u32(blob + 8);
   h->tensor_count = read_u16(blob + 12);
@@ -595,7 +670,8 @@ static mcu_interp_status check_header(mcu_interpreter* it, const uint8_t* blob,
   return MCU_INTERP_OK;
 }
 
-// Checks tensor `index`: rank-4 batch-1 shape, size, zero point, reserved word.
+// Checks tensor `index`: rank-4 batch-1 shape, size (packed for int4), zero point, reserved
+// word.
 static mcu_interp_status check_tensor(mcu_interpreter* it, const uint8_t* blob,
                                       const blob_header* h, uint32_t index) {
   const uint8_t* e = blob + h->tensor_table + (size_t)index * MCUB_TENSOR_ENTRY_BYTES;
@@ -610,16 +686,20 @@ static mcu_interp_status check_tensor(mcu_interpreter* it, const uint8_t* blob,
                 (unsigned long)width, (unsigned long)channels);
   }
   const uint64_t elements = height * width * channels;
-  if (elements > MCUB_MAX_TENSOR_BYTES || bytes != elements) {
+  if (elements > MCUB_MAX_TENSOR_BYTES || bytes != value_bytes(elements, h->int4)) {
     return fail(it, MCU_INTERP_BAD_SHAPE,
-                "tensor %u declares %u bytes for shape [1, %u, %u, %u] (%u elements, at most %u)",
+                "tensor %u declares %u bytes for shape [1, %u, %u, %u] (%u %s elements take %u "
+                "bytes; at most %u elements)",
                 (unsigned long)index, (unsigned long)bytes, (unsigned long)height,
                 (unsigned long)width, (unsigned long)channels, (unsigned long)elements,
+                h->int4 ? "packed int4" : "int8",
+                (unsigned long)value_bytes(elements, h->int4),
                 (unsigned long)MCUB_MAX_TENSOR_BYTES);
   }
-  if (zero_point < -128 || zero_point > 127) {
-    return fail(it, MCU_INTERP_BAD_PARAMETER, "tensor %u has zero point %d, outside [-128, 127]",
-                (unsigned long)index, (long)zero_point);
+  if (zero_point < value_min(h->int4) || zero_point > value_max(h->int4)) {
+    return fail(it, MCU_INTERP_BAD_PARAMETER, "tensor %u has zero point %d, outside [%d, %d]%s",
+                (unsigned long)index, (long)zero_point, (long)value_min(h->int4),
+                (long)value_max(h->int4), h->int4 ? " (int4 model)" : "");
   }
   if (read_u32(e + 20) != 0) {
     return fail(it, MCU_INTERP_BAD_LAYOUT, "tensor %u: reserved word is not 0",
@@ -670,8 +750,9 @@ static mcu_interp_status check_window(mcu_interpreter* it, uint32_t k, const mcu
   return MCU_INTERP_OK;
 }
 
-// Checks offsets and clamp of an op against its tensors' zero points.
-static mcu_interp_status check_offsets(mcu_interpreter* it, uint32_t k, const mcu_interp_node* n,
+// Checks offsets and clamp of an op against its tensors' zero points and the value range.
+static mcu_interp_status check_offsets(mcu_interpreter* it, const blob_header* h, uint32_t k,
+                                       const mcu_interp_node* n,
                                        const mcu_interp_tensor* in,
                                        const mcu_interp_tensor* in2,
                                        const mcu_interp_tensor* out) {
@@ -689,11 +770,13 @@ static mcu_interp_status check_offsets(mcu_interpreter* it, uint32_t k, const mc
                 (long)n->input2_offset, (long)n->output_offset, (long)want_in, (long)want_in2,
                 (long)want_out);
   }
-  if (n->activation_min < -128 || n->activation_max > 127 ||
+  if (n->activation_min < value_min(h->int4) || n->activation_max > value_max(h->int4) ||
       n->activation_min > n->activation_max) {
     return fail(it, MCU_INTERP_BAD_PARAMETER,
-                "op %u (%s): clamp [%d, %d] is not a sub-range of [-128, 127]", (unsigned long)k,
-                op_name(n->opcode), (long)n->activation_min, (long)n->activation_max);
+                "op %u (%s): clamp [%d, %d] is not a sub-range of [%d, %d]%s", (unsigned long)k,
+                op_name(n->opcode), (long)n->activation_min, (long)n->activation_max,
+                (long)value_min(h->int4), (long)value_max(h->int4),
+                h->int4 ? " (int4 model)" : "");
   }
   if (n->rounding > MCU_SINGLE_ROUNDING) {
     return fail(it, MCU_INTERP_BAD_PARAMETER,
@@ -738,15 +821,19 @@ static mcu_interp_status check_quant(mcu_interpreter* it, const uint8_t* blob,
   return MCU_INTERP_OK;
 }
 
-// Checks the weights (`count` int8) and the optional bias (int32[c_out]) of an op.
+// Checks the weights (`count` values: int8, or packed int4 in (count + 1) / 2 bytes) and the
+// optional bias (int32[c_out]) of an op.
 static mcu_interp_status check_weights(mcu_interpreter* it, const blob_header* h, uint32_t k,
                                        const mcu_interp_node* n, uint64_t count,
                                        uint32_t c_out) {
-  if (count > (uint64_t)INT32_MAX || !array_in_bounds(h, n->weights, count, 1)) {
+  const uint64_t bytes = value_bytes(count, h->int4);
+  if (count > (uint64_t)INT32_MAX || !array_in_bounds(h, n->weights, bytes, 1)) {
     return fail(it, MCU_INTERP_BAD_OFFSET,
-                "op %u (%s): %u weight bytes at %u lie outside the %u-byte constant section",
-                (unsigned long)k, op_name(n->opcode), (unsigned long)count,
-                (unsigned long)n->weights, (unsigned long)h->constant_bytes);
+                "op %u (%s): %u weight bytes at %u (%u %s values) lie outside the %u-byte "
+                "constant section",
+                (unsigned long)k, op_name(n->opcode), (unsigned long)bytes,
+                (unsigned long)n->weights, (unsigned long)count, h->int4 ? "packed int4" : "int8",
+                (unsigned long)h->constant_bytes);
   }
   if (n->bias != MCUB_NO_BIAS && !array_in_bounds(h, n->bias, c_out, 4)) {
     return fail(it, MCU_INTERP_BAD_OFFSET,
@@ -819,7 +906,7 @@ static mcu_interp_status check_node(mcu_interpreter* it, const uint8_t* blob,
   const mcu_interp_tensor in = decode_tensor(blob, h, n.input0);
   const mcu_interp_tensor out = decode_tensor(blob, h, n.output);
   const mcu_interp_tensor in2 = is_add ? decode_tensor(blob, h, n.input1) : in;
-  mcu_interp_status s = check_offsets(it, k, &n, &in, is_add ? &in2 : NULL, &out);
+  mcu_interp_status s = check_offsets(it, h, k, &n, &in, is_add ? &in2 : NULL, &out);
   if (s != MCU_INTERP_OK) return s;
 
   const uint32_t c_in = (uint32_t)in.dims.c;
@@ -856,7 +943,8 @@ static mcu_interp_status check_node(mcu_interpreter* it, const uint8_t* blob,
                     "op %u (fully_connected): output is %ux%u spatially; expected [1, 1, 1, C]",
                     (unsigned long)k, (unsigned long)out.dims.h, (unsigned long)out.dims.w);
       }
-      const uint64_t features = (uint64_t)in.bytes;
+      // The flattened input: every element of [1, H, W, C] (bytes only for int8).
+      const uint64_t features = (uint64_t)in.dims.h * in.dims.w * in.dims.c;
       if ((s = check_unused(it, k, &n, 0, 1)) != MCU_INTERP_OK) return s;
       if ((s = check_depth(it, k, &n, features)) != MCU_INTERP_OK) return s;
       if ((s = check_weights(it, h, k, &n, features * c_out, c_out)) != MCU_INTERP_OK) return s;
@@ -1026,6 +1114,7 @@ mcu_interp_status mcu_interp_init(mcu_interpreter* it, const uint8_t* blob, size
       arena_bytes > pad ? ((uint64_t)arena_bytes - pad) / MCUB_ALIGNMENT * MCUB_ALIGNMENT : 0;
   it->persistent_bytes = (size_t)persistent;
   it->workspace_bytes = (size_t)workspace;
+  it->flags = h.flags;
   if (usable < persistent + workspace) {
     // No plan without workspace; the sum of all tensors bounds the greedy plan from above.
     uint64_t all_tensors = 0;
@@ -1106,32 +1195,97 @@ static const int32_t* blob_i32(const mcu_interpreter* it, uint32_t offset) {
   return (const int32_t*)(const void*)(it->blob + offset);
 }
 
-// Runs one op's kernel; every parameter was validated at init.
-static mcu_status run_node(const mcu_interpreter* it, const mcu_interp_node* n) {
+// The per-channel multipliers and shifts of an op (unused by the pools).
+static mcu_per_channel_quant node_quant(const mcu_interpreter* it, const mcu_interp_node* n) {
+  const mcu_per_channel_quant quant = {blob_i32(it, n->multipliers), blob_i32(it, n->shifts)};
+  return quant;
+}
+
+// The op's rounding mode (validated at init).
+static mcu_rounding node_rounding(const mcu_interp_node* n) {
+  return n->rounding == MCU_SINGLE_ROUNDING ? MCU_SINGLE_ROUNDING : MCU_DOUBLE_ROUNDING;
+}
+
+// Parameters of a conv, depthwise or pointwise op (both precisions).
+static mcu_conv_params conv_params(const mcu_interp_node* n) {
+  const mcu_conv_params p = {.input_offset = n->input_offset,
+                             .output_offset = n->output_offset,
+                             .stride_h = n->stride_h,
+                             .stride_w = n->stride_w,
+                             .pad_top = n->pad_top,
+                             .pad_left = n->pad_left,
+                             .pad_bottom = n->pad_bottom,
+                             .pad_right = n->pad_right,
+                             .activation_min = n->activation_min,
+                             .activation_max = n->activation_max,
+                             .rounding = node_rounding(n)};
+  return p;
+}
+
+// Parameters of a fully connected op (both precisions).
+static mcu_fc_params fc_params(const mcu_interp_node* n) {
+  const mcu_fc_params p = {.input_offset = n->input_offset,
+                           .filter_offset = 0,
+                           .output_offset = n->output_offset,
+                           .activation_min = n->activation_min,
+                           .activation_max = n->activation_max,
+                           .rounding = node_rounding(n)};
+  return p;
+}
+
+// Parameters of an add; `quant` holds [input 1, input 2, output] multipliers and shifts.
+static mcu_add_params add_params(const mcu_interp_node* n, const mcu_per_channel_quant* quant) {
+  const mcu_add_params p = {.input1_offset = n->input_offset,
+                            .input2_offset = n->input2_offset,
+                            .output_offset = n->output_offset,
+                            .left_shift = n->left_shift,
+                            .input1_multiplier = quant->multiplier[0],
+                            .input1_shift = quant->shift[0],
+                            .input2_multiplier = quant->multiplier[1],
+                            .input2_shift = quant->shift[1],
+                            .output_multiplier = quant->multiplier[2],
+                            .output_shift = quant->shift[2],
+                            .activation_min = n->activation_min,
+                            .activation_max = n->activation_max,
+                            .rounding = node_rounding(n)};
+  return p;
+}
+
+// Parameters of an average or max pool (both precisions).
+static mcu_pool_params pool_params(const mcu_interp_node* n) {
+  const mcu_pool_params p = {.filter_h = n->kernel_h,
+                             .filter_w = n->kernel_w,
+                             .stride_h = n->stride_h,
+                             .stride_w = n->stride_w,
+                             .pad_top = n->pad_top,
+                             .pad_left = n->pad_left,
+                             .pad_bottom = n->pad_bottom,
+                             .pad_right = n->pad_right,
+                             .activation_min = n->activation_min,
+                             .activation_max = n->activation_max};
+  return p;
+}
+
+// Elements of a tensor, H*W*C (validated at init to be at most 2^30).
+static int32_t tensor_elements(const mcu_interp_tensor* t) {
+  return t->dims.h * t->dims.w * t->dims.c;
+}
+
+#if MCU_INTERP_WITH_S8
+// Runs one op of an int8 model with its _s8 kernel; every parameter was validated at init.
+static mcu_status run_node_s8(const mcu_interpreter* it, const mcu_interp_node* n) {
   const mcu_interp_tensor* in = &it->tensors[n->input0];
   const mcu_interp_tensor* out = &it->tensors[n->output];
   const int8_t* x = (const int8_t*)(it->head + in->offset);
   int8_t* y = (int8_t*)(it->head + out->offset);
   const int8_t* weights = (const int8_t*)(it->blob + n->weights);
   const int32_t* bias = n->bias == MCUB_NO_BIAS ? NULL : blob_i32(it, n->bias);
-  const mcu_per_channel_quant quant = {blob_i32(it, n->multipliers), blob_i32(it, n->shifts)};
-  const mcu_rounding rounding =
-      n->rounding == MCU_SINGLE_ROUNDING ? MCU_SINGLE_ROUNDING : MCU_DOUBLE_ROUNDING;
+  const mcu_per_channel_quant quant = node_quant(it, n);
   switch (n->opcode) {
     case MCUB_OP_CONV2D:
     case MCUB_OP_DEPTHWISE_CONV2D:
     case MCUB_OP_POINTWISE_CONV2D: {
-      const mcu_conv_params p = {.input_offset = n->input_offset,
-                                 .output_offset = n->output_offset,
-                                 .stride_h = n->stride_h,
-                                 .stride_w = n->stride_w,
-                                 .pad_top = n->pad_top,
-                                 .pad_left = n->pad_left,
-                                 .pad_bottom = n->pad_bottom,
-                                 .pad_right = n->pad_right,
-                                 .activation_min = n->activation_min,
-                                 .activation_max = n->activation_max,
-                                 .rounding = rounding};
+      const mcu_conv_params p = conv_params(n);
       if (n->opcode == MCUB_OP_DEPTHWISE_CONV2D) {
         const mcu_dims filter = {1, n->kernel_h, n->kernel_w, out->dims.c};
         return mcu_depthwise_conv2d_s8(&p, &quant, &in->dims, x, &filter, weights, bias,
@@ -1145,48 +1299,21 @@ static mcu_status run_node(const mcu_interpreter* it, const mcu_interp_node* n) 
       return mcu_conv2d_s8(&p, &quant, &in->dims, x, &filter, weights, bias, &out->dims, y);
     }
     case MCUB_OP_FULLY_CONNECTED: {
-      const mcu_fc_params p = {.input_offset = n->input_offset,
-                               .filter_offset = 0,
-                               .output_offset = n->output_offset,
-                               .activation_min = n->activation_min,
-                               .activation_max = n->activation_max,
-                               .rounding = rounding};
+      const mcu_fc_params p = fc_params(n);
       // The input is flattened: [1, H, W, C] reads as [1, H*W*C].
-      const mcu_dims in_dims = {1, 1, 1, in->bytes};
-      const mcu_dims filter = {out->dims.c, 1, 1, in->bytes};
+      const mcu_dims in_dims = {1, 1, 1, tensor_elements(in)};
+      const mcu_dims filter = {out->dims.c, 1, 1, tensor_elements(in)};
       return mcu_fully_connected_per_channel_s8(&p, &quant, &in_dims, x, &filter, weights, bias,
                                                 y);
     }
     case MCUB_OP_ADD: {
       const int8_t* x2 = (const int8_t*)(it->head + it->tensors[n->input1].offset);
-      // quant holds [input 1, input 2, output] multipliers and shifts.
-      const mcu_add_params p = {.input1_offset = n->input_offset,
-                                .input2_offset = n->input2_offset,
-                                .output_offset = n->output_offset,
-                                .left_shift = n->left_shift,
-                                .input1_multiplier = quant.multiplier[0],
-                                .input1_shift = quant.shift[0],
-                                .input2_multiplier = quant.multiplier[1],
-                                .input2_shift = quant.shift[1],
-                                .output_multiplier = quant.multiplier[2],
-                                .output_shift = quant.shift[2],
-                                .activation_min = n->activation_min,
-                                .activation_max = n->activation_max,
-                                .rounding = rounding};
-      return mcu_add_s8(&p, x, x2, out->bytes, y);
+      const mcu_add_params p = add_params(n, &quant);
+      return mcu_add_s8(&p, x, x2, tensor_elements(out), y);
     }
     case MCUB_OP_AVGPOOL:
     case MCUB_OP_MAXPOOL: {
-      const mcu_pool_params p = {.filter_h = n->kernel_h,
-                                 .filter_w = n->kernel_w,
-                                 .stride_h = n->stride_h,
-                                 .stride_w = n->stride_w,
-                                 .pad_top = n->pad_top,
-                                 .pad_left = n->pad_left,
-                                 .pad_bottom = n->pad_bottom,
-                                 .pad_right = n->pad_right,
-                                 .activation_min = n->activation_min,
-                                 .activation_max = n->activation_max};
+      const mcu_pool_params p = pool_params(n);
       if (n->opcode == MCUB_OP_MAXPOOL) return mcu_maxpool_s8(&p, &in->dims, x, &out->dims, y);
       return mcu_avgpool_s8(&p, &in->dims, x, &out->dims, y);
     }
@@ -1195,8 +1322,75 @@ static mcu_status run_node(const mcu_interpreter* it, const mcu_interp_node* n) 
   }
   return MCU_ARG_ERROR;
 }
+#endif  // MCU_INTERP_WITH_S8
 
-mcu_interp_status mcu_interp_invoke(mcu_interpreter* it, const int8_t* input, int8_t* output) {
+#if MCU_INTERP_WITH_S4
+// Runs one op of an int4 model with its _s4 kernel on packed tensors and weights (the same
+// parameters as run_node_s8; element counts, not bytes, for the flattened and element-wise
+// ops); every parameter was validated at init.
+static mcu_status run_node_s4(const mcu_interpreter* it, const mcu_interp_node* n) {
+  const mcu_interp_tensor* in = &it->tensors[n->input0];
+  const mcu_interp_tensor* out = &it->tensors[n->output];
+  const uint8_t* x = it->head + in->offset;
+  uint8_t* y = it->head + out->offset;
+  const uint8_t* weights = it->blob + n->weights;
+  const int32_t* bias = n->bias == MCUB_NO_BIAS ? NULL : blob_i32(it, n->bias);
+  const mcu_per_channel_quant quant = node_quant(it, n);
+  switch (n->opcode) {
+    case MCUB_OP_CONV2D:
+    case MCUB_OP_DEPTHWISE_CONV2D:
+    case MCUB_OP_POINTWISE_CONV2D: {
+      const mcu_conv_params p = conv_params(n);
+      if (n->opcode == MCUB_OP_DEPTHWISE_CONV2D) {
+        const mcu_dims filter = {1, n->kernel_h, n->kernel_w, out->dims.c};
+        return mcu_depthwise_conv2d_s4(&p, &quant, &in->dims, x, &filter, weights, bias,
+                                       &out->dims, y);
+      }
+      const mcu_dims filter = {out->dims.c, n->kernel_h, n->kernel_w, in->dims.c};
+      if (n->opcode == MCUB_OP_POINTWISE_CONV2D) {
+        return mcu_pointwise_conv2d_s4(&p, &quant, &in->dims, x, &filter, weights, bias,
+                                       &out->dims, y);
+      }
+      return mcu_conv2d_s4(&p, &quant, &in->dims, x, &filter, weights, bias, &out->dims, y);
+    }
+    case MCUB_OP_FULLY_CONNECTED: {
+      const mcu_fc_params p = fc_params(n);
+      const mcu_dims in_dims = {1, 1, 1, tensor_elements(in)};
+      const mcu_dims filter = {out->dims.c, 1, 1, tensor_elements(in)};
+      return mcu_fully_connected_per_channel_s4(&p, &quant, &in_dims, x, &filter, weights, bias,
+                                                y);
+    }
+    case MCUB_OP_ADD: {
+      const uint8_t* x2 = it->head + it->tensors[n->input1].offset;
+      const mcu_add_params p = add_params(n, &quant);
+      return mcu_add_s4(&p, x, x2, tensor_elements(out), y);
+    }
+    case MCUB_OP_AVGPOOL:
+    case MCUB_OP_MAXPOOL: {
+      const mcu_pool_params p = pool_params(n);
+      if (n->opcode == MCUB_OP_MAXPOOL) return mcu_maxpool_s4(&p, &in->dims, x, &out->dims, y);
+      return mcu_avgpool_s4(&p, &in->dims, x, &out->dims, y);
+    }
+    case MCUB_OP_GLOBAL_AVGPOOL:
+      return mcu_global_avgpool_s4(&in->dims, x, n->activation_min, n->activation_max, y);
+  }
+  return MCU_ARG_ERROR;
+}
+#endif  // MCU_INTERP_WITH_S4
+
+// Runs one op with the kernel family of the model's precision (init refused a blob whose
+// family is not built in, so the fallback return is unreachable).
+static mcu_status run_node(const mcu_interpreter* it, const mcu_interp_node* n) {
+#if MCU_INTERP_WITH_S4
+  if ((it->flags & MCUB_FLAG_INT4) != 0) return run_node_s4(it, n);
+#endif
+#if MCU_INTERP_WITH_S8
+  if ((it->flags & MCUB_FLAG_INT4) == 0) return run_node_s8(it, n);
+#endif
+  return MCU_ARG_ERROR;
+}
+
+mcu_interp_status mcu_interp_invoke(mcu_interpreter* it, const void* input, void* output) {
   if (it == NULL) return MCU_INTERP_ARG_ERROR;
   if (it->ready != MCU_INTERP_READY) {
     it->status = MCU_INTERP_NOT_INITIALIZED;
@@ -1206,7 +1400,8 @@ mcu_interp_status mcu_interp_invoke(mcu_interpreter* it, const int8_t* input, in
     it->status = MCU_INTERP_ARG_ERROR;
     return MCU_INTERP_ARG_ERROR;
   }
-  // TFLM reuses the input tensor's memory, so the input is copied in before every invoke.
+  // TFLM reuses the input tensor's memory, so the input is copied in before every invoke
+  // (raw bytes: int8 values, or packed int4 bytes).
   const mcu_interp_tensor* in = &it->tensors[it->input_tensor];
   memcpy(it->head + in->offset, input, (size_t)in->bytes);
   for (int32_t k = 0; k < it->op_count; ++k) {
@@ -1251,6 +1446,11 @@ int32_t mcu_interp_input_bytes(const mcu_interpreter* it) {
 int32_t mcu_interp_output_bytes(const mcu_interpreter* it) {
   if (it == NULL || it->ready != MCU_INTERP_READY) return 0;
   return it->tensors[it->output_tensor].bytes;
+}
+
+int32_t mcu_interp_is_int4(const mcu_interpreter* it) {
+  if (it == NULL || it->ready != MCU_INTERP_READY) return 0;
+  return (it->flags & MCUB_FLAG_INT4) != 0;
 }
 
 int32_t mcu_interp_tensor_offset(const mcu_interpreter* it, int32_t index) {

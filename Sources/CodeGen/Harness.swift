@@ -120,7 +120,7 @@ public enum Harness {
 
   /// Bytes of `count` values in the program's format.
   private static func byteCount(_ program: CProgram, _ count: Int) -> Int {
-    isInt4(program) ? (count + 1) / 2 : count
+    ioByteCount(count, manifest: program.manifest)
   }
 
   /// `values` as a C array: int8 as they are, int4 packed two per byte (low nibble first).
@@ -128,14 +128,46 @@ public enum Harness {
     -> String
   {
     guard isInt4(program) else { return CText.array("int8_t", name, values) }
+    return CText.array("uint8_t", name, try ioBytes(values, manifest: program.manifest, what: name))
+  }
+
+  // MARK: - I/O bytes
+
+  /// The bytes the I/O main of a program with `manifest` reads (or writes) for `values`: int8
+  /// values as they are; for an int4 program (`manifest.precision == "int4"`) int4 VALUES in
+  /// `-8...7`, one per element, packed two per byte, low nibble first (Int4.swift), so an odd
+  /// count ends with a zero high nibble.
+  ///
+  /// - Throws: `CodeGenError.harnessValueOutOfRange`, naming `what`, for an int4 value outside
+  ///   `-8...7` (e.g. bytes that are already packed).
+  public static func ioBytes(_ values: [Int8], manifest: Manifest, what: String) throws
+    -> [UInt8]
+  {
+    guard manifest.precision == "int4" else { return values.map { UInt8(bitPattern: $0) } }
     for (i, v) in values.enumerated() where !(-8...7).contains(v) {
-      throw CodeGenError.harnessValueOutOfRange(what: name, index: i, value: Int(v))
+      throw CodeGenError.harnessValueOutOfRange(what: what, index: i, value: Int(v))
     }
     var bytes = [UInt8](repeating: 0, count: (values.count + 1) / 2)
     for (i, v) in values.enumerated() {
       let nibble = UInt8(bitPattern: v) & 0x0F
       bytes[i / 2] |= i % 2 == 0 ? nibble : nibble << 4
     }
-    return CText.array("uint8_t", name, bytes)
+    return bytes
+  }
+
+  /// The inverse of `ioBytes`: `count` values from the bytes a program with `manifest` wrote
+  /// (int8 as they are; int4 nibbles sign-extended, low nibble first).
+  public static func ioValues(_ bytes: [UInt8], count: Int, manifest: Manifest) -> [Int8] {
+    guard manifest.precision == "int4" else { return bytes.map { Int8(bitPattern: $0) } }
+    return (0..<min(count, 2 * bytes.count)).map { i in
+      let byte = bytes[i / 2]
+      // Move the nibble to the top, then an arithmetic shift sign-extends it.
+      return Int8(bitPattern: i % 2 == 0 ? byte << 4 : byte & 0xF0) >> 4
+    }
+  }
+
+  /// Bytes of `count` values in the I/O format of a program with `manifest`.
+  public static func ioByteCount(_ count: Int, manifest: Manifest) -> Int {
+    manifest.precision == "int4" ? (count + 1) / 2 : count
   }
 }

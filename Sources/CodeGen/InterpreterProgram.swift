@@ -4,7 +4,10 @@
 // calls, behind the same `model.h` API as the generated code, so that Runner and the Harness
 // mains compile, run and time both the same way ("TFLM / CMSIS-NN" column: same compiler, same
 // flags, same machine). Text only; no file I/O, no processes.
-// Not the code generator (CodeGen.swift): nothing here is specialized to the model but the blob.
+// int4 models (blob flag bit 0) run the runtime built with the generic `*_s4` kernels only, on
+// packed tensors, behind the generated int4 code's `uint8_t` API.
+// Not the code generator (CodeGen.swift): nothing here is specialized to the model but the blob
+// (and the runtime's kernel configuration, mcu_interpreter_config.h).
 
 import Foundation
 import MemoryPlanner
@@ -13,12 +16,28 @@ import Quantization
 
 /// Packages a `QuantizedGraph` with the interpreter runtime.
 public enum InterpreterProgram {
-  /// The kernels the runtime calls (every op code of blob format version 1).
+  /// The kernels the runtime calls for int8 models (every op code of blob format version 1).
   public static let kernels = [
     "mcu_conv2d_s8", "mcu_depthwise_conv2d_s8", "mcu_pointwise_conv2d_s8",
     "mcu_fully_connected_per_channel_s8", "mcu_add_s8", "mcu_avgpool_s8",
     "mcu_global_avgpool_s8", "mcu_maxpool_s8",
   ]
+
+  /// The kernels the runtime calls for int4 models, in the order of `kernels`.
+  public static let int4Kernels = [
+    "mcu_conv2d_s4", "mcu_depthwise_conv2d_s4", "mcu_pointwise_conv2d_s4",
+    "mcu_fully_connected_per_channel_s4", "mcu_add_s4", "mcu_avgpool_s4",
+    "mcu_global_avgpool_s4", "mcu_maxpool_s4",
+  ]
+
+  /// The kernels a program for a `bitWidth` model links (`kernels` or `int4Kernels`).
+  public static func kernels(for bitWidth: BitWidth) -> [String] {
+    bitWidth == .int4 ? int4Kernels : kernels
+  }
+
+  /// Path of the runtime's build configuration in a program (`include/`), which
+  /// `InterpreterProgram` writes instead of the package's default.
+  static let configHeader = "mcu_interpreter_config.h"
 
   /// The program that runs `q` with the interpreter runtime.
   ///
@@ -26,17 +45,24 @@ public enum InterpreterProgram {
   /// `<NAME>_BLOB_BYTES`, `<NAME>_PERSISTENT_BYTES`, `<name>_blob()` and
   /// `<name>_error_message()`); `model.c` (the blob as `uint32_t` words, one static arena of
   /// `ModelBlob.arenaBytes(plannedBytes:)` bytes, and `<name>_invoke`, which initializes the
-  /// runtime on its first call, as TFLM's AllocateTensors); the runtime; the kernel headers and
-  /// the sources defining `kernels`; `main.c` (`Harness.ioMain`: raw input bytes from a file or
-  /// stdin, raw output to stdout, `--bench WARMUP N` prints the median of N timed invokes); and
-  /// `manifest.json` with `kind` "interpreter".
+  /// runtime on its first call, as TFLM's AllocateTensors); the runtime, configured
+  /// (`include/mcu_interpreter_config.h`) with only the model's kernel family; the kernel
+  /// headers and the sources defining `kernels(for: q.bitWidth)`; `main.c` (`Harness.ioMain`:
+  /// raw input bytes from a file or stdin, raw output to stdout, `--bench WARMUP N` prints the
+  /// median of N timed invokes); and `manifest.json` with `kind` "interpreter".
+  ///
+  /// An int4 model (`q.bitWidth == .int4`) has the generated int4 code's API: `uint8_t`
+  /// input and output holding packed int4 values (`<NAME>_INPUT_BYTES = (elements + 1) / 2`),
+  /// and its arena plans the packed tensor sizes.
   ///
   /// - Throws: `CodeGenError.invalidName` for a name that is not a C identifier, and
   ///   `ModelBlobError` for a graph the blob format cannot hold.
   public static func make(q: QuantizedGraph, name: String) throws -> CProgram {
     guard CIdentifier.isValid(name) else { throw CodeGenError.invalidName(name) }
     let blob = try ModelBlob(q)
-    let problem = q.graph.memoryProblem(.interpreter(pad: .none)).problem
+    let precision: Precision = q.bitWidth == .int4 ? .int4 : .int8
+    let kernels = kernels(for: q.bitWidth)
+    let problem = q.graph.memoryProblem(.interpreter(pad: .none), precision: precision).problem
     let plan = try GreedyBySizePlanner().plan(problem)
     let arenaBytes = blob.arenaBytes(plannedBytes: plan.arenaBytes)
     let prefix = name.uppercased()
@@ -47,9 +73,10 @@ public enum InterpreterProgram {
         contents: header(q, blob: blob, name: name, prefix: prefix, plan: plan, arena: arenaBytes)),
       CFile(path: CodeGen.sourcePath, contents: source(q, blob: blob, name: name, prefix: prefix)),
     ]
-    files += EmbeddedInterpreter.headers.map {
+    files += EmbeddedInterpreter.headers.filter { $0.name != configHeader }.map {
       CFile(path: "include/" + $0.name, contents: $0.contents)
     }
+    files.append(CFile(path: "include/" + configHeader, contents: config(q.bitWidth)))
     files += EmbeddedInterpreter.sources.map { CFile(path: $0.name, contents: $0.contents) }
     files += EmbeddedKernels.headers.map {
       CFile(path: "include/" + $0.name, contents: $0.contents)
@@ -63,7 +90,7 @@ public enum InterpreterProgram {
       arenaBytes: arenaBytes, kernels: kernels, roundingMode: q.roundingMode.rawValue,
       precision: q.bitWidth.rawValue, inputShape: q.graph.input.outputShape.dims,
       outputShape: q.graph.output.outputShape.dims, activationBytes: plan.arenaBytes,
-      constantBytes: blob.bytes.count, layers: layers(q, plan: plan))
+      constantBytes: blob.bytes.count, layers: layers(q, plan: plan, kernels: kernels))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let json = String(decoding: try encoder.encode(manifest), as: UTF8.self) + "\n"
@@ -73,6 +100,22 @@ public enum InterpreterProgram {
     return program
   }
 
+  // MARK: - mcu_interpreter_config.h
+
+  /// The runtime's build configuration: only the kernel family of `bitWidth`, so the program
+  /// links the kernels its model can call and no others (TFLM's op resolver at build time).
+  private static func config(_ bitWidth: BitWidth) -> String {
+    let int4 = bitWidth == .int4
+    return CText.comment(
+      """
+      mcu_interpreter_config.h: generated by CodeGen (InterpreterProgram); do not edit.
+      The runtime of this \(bitWidth) model is built with the \(int4 ? "_s4" : "_s8") kernels only.
+      """)
+      + "#ifndef MCU_INTERPRETER_CONFIG_H\n#define MCU_INTERPRETER_CONFIG_H\n\n"
+      + "#define MCU_INTERP_WITH_S8 \(int4 ? 0 : 1)\n#define MCU_INTERP_WITH_S4 \(int4 ? 1 : 0)\n\n"
+      + "#endif  // MCU_INTERPRETER_CONFIG_H\n"
+  }
+
   // MARK: - model.h
 
   private static func header(
@@ -80,6 +123,8 @@ public enum InterpreterProgram {
     arena: Int
   ) -> String {
     let graph = q.graph
+    let byteType = q.bitWidth == .int4 ? "uint8_t" : "int8_t"
+    let values = q.bitWidth == .int4 ? "packed int4 bytes" : "values"
     var out = CText.comment(
       """
       model.h: generated by CodeGen (InterpreterProgram) from graph '\(graph.name)'; do not edit.
@@ -106,10 +151,10 @@ public enum InterpreterProgram {
       "  /// The runtime rejected the blob or the arena at init (see `\(name)_error_message`).\n"
     out += "  \(prefix)_INIT_ERROR = 3\n} \(name)_status;\n\n"
     out += """
-      /// Runs the model on one image. `input` holds \(prefix)_INPUT_BYTES values, `output`
+      /// Runs the model on one image. `input` holds \(prefix)_INPUT_BYTES \(values), `output`
       /// receives \(prefix)_OUTPUT_BYTES. The first call also initializes the runtime (parse,
       /// validate, plan). Not reentrant: every call uses the same static arena.
-      \(name)_status \(name)_invoke(const int8_t *input, int8_t *output);
+      \(name)_status \(name)_invoke(const \(byteType) *input, \(byteType) *output);
 
       /// The runtime's explanation of the last failure ("" when there was none).
       const char *\(name)_error_message(void);
@@ -132,6 +177,7 @@ public enum InterpreterProgram {
   private static func source(_ q: QuantizedGraph, blob: ModelBlob, name: String, prefix: String)
     -> String
   {
+    let byteType = q.bitWidth == .int4 ? "uint8_t" : "int8_t"
     var out = CText.comment(
       """
       model.c: generated by CodeGen (InterpreterProgram) from graph '\(q.graph.name)'; do not edit.
@@ -143,7 +189,7 @@ public enum InterpreterProgram {
       """
       The blob as little-endian 32-bit words: 4-byte aligned in standard C, and the runtime's
       int32 reads of biases, multipliers and shifts then access uint32_t objects, which C's
-      aliasing rules allow (int8 weights are read as a character type).
+      aliasing rules allow (int8 and packed int4 weights are read as a character type).
       """)
     out += wordArray("blob_words", blob.bytes)
     out += """
@@ -161,7 +207,7 @@ public enum InterpreterProgram {
 
       const char *\(name)_error_message(void) { return mcu_interp_error_message(&interpreter); }
 
-      \(name)_status \(name)_invoke(const int8_t *input, int8_t *output) {
+      \(name)_status \(name)_invoke(const \(byteType) *input, \(byteType) *output) {
         if (input == NULL || output == NULL) return \(prefix)_ARG_ERROR;
         if (!initialized) {
           if (mcu_interp_init(&interpreter, (const uint8_t *)blob_words, \(prefix)_BLOB_BYTES,
@@ -200,8 +246,11 @@ public enum InterpreterProgram {
 
   // MARK: - Manifest
 
-  /// One manifest entry per op with the planned offsets (the runtime computes the same plan).
-  private static func layers(_ q: QuantizedGraph, plan: MemoryPlan) -> [ManifestLayer] {
+  /// One manifest entry per op with the planned offsets (the runtime computes the same plan)
+  /// and the kernel of `kernels` (`kernels(for:)`) it runs; output bytes are packed for int4.
+  private static func layers(_ q: QuantizedGraph, plan: MemoryPlan, kernels: [String])
+    -> [ManifestLayer]
+  {
     let graph = q.graph
     return graph.nodes.enumerated().dropFirst().map { i, node in
       let kernel: String
@@ -217,7 +266,8 @@ public enum InterpreterProgram {
       return ManifestLayer(
         node: node.name, op: node.op.kindName, kernel: kernel, specialized: false,
         biasFolded: false, inPlace: false, inputOffsets: node.inputs.map { plan.offsets[$0] },
-        outputOffset: plan.offsets[i], outputBytes: node.outputElements, scratchOffset: nil,
+        outputOffset: plan.offsets[i],
+        outputBytes: ModelBlob.valueBytes(node.outputElements, q.bitWidth), scratchOffset: nil,
         scratchBytes: 0)
     }
   }

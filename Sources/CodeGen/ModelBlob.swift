@@ -1,9 +1,10 @@
 // ModelBlob.swift
 // The serialized model of the interpreter baseline (DESIGN.md §5, issue 4 §5): a QuantizedGraph
-// as one self-describing little-endian byte blob ("MCUB", version 1) that the C runtime in
-// Sources/CInterpreter reads, validates and plans at run time, as TFLite Micro reads a
-// .tflite flatbuffer. Everything is validated here first, so a blob that serializes is one the
-// runtime accepts; the runtime validates again, because a blob is untrusted input.
+// as one self-describing little-endian byte blob ("MCUB", version 1; int8, or packed int4 with
+// flag bit 0) that the C runtime in Sources/CInterpreter reads, validates and plans at run
+// time, as TFLite Micro reads a .tflite flatbuffer. Everything is validated here first, so a
+// blob that serializes is one the runtime accepts; the runtime validates again, because a blob
+// is untrusted input.
 // Not a TFLite flatbuffer, and not the generated code (CodeGen.swift).
 
 import ModelIR
@@ -23,7 +24,7 @@ import TensorModule
 /// |---|---|---|
 /// | 0 | u8[4] | magic `"MCUB"` |
 /// | 4 | u16 | format version (1) |
-/// | 6 | u16 | flags (0; bit 0 is reserved for packed int4 models) |
+/// | 6 | u16 | flags: bit 0 (`int4Flag`) set for an int4 model, every other bit 0 |
 /// | 8 | u32 | total blob bytes |
 /// | 12 | u16 | tensor count T (= N + 1) |
 /// | 14 | u16 | op count N (>= 1) |
@@ -40,8 +41,8 @@ import TensorModule
 /// | offset | type | field |
 /// |---|---|---|
 /// | 0 | u16[4] | shape n (1), h, w, c; a linear output [1, C] is stored as [1, 1, 1, C] |
-/// | 8 | u32 | bytes (n·h·w·c, int8) |
-/// | 12 | i32 | zero point, −128…127 |
+/// | 8 | u32 | bytes: n·h·w·c (int8), (n·h·w·c + 1) / 2 (int4, packed) |
+/// | 12 | i32 | zero point, −128…127 (int4: −8…7) |
 /// | 16 | f32 | scale (informative: the runtime never reads it) |
 /// | 20 | u32 | reserved (0) |
 ///
@@ -68,15 +69,33 @@ import TensorModule
 /// | 44 | u32 | quant count: cOut (conv, depthwise, pointwise, linear), 3 (add), 0 (pools) |
 /// | 48 | u32 | offset of the multipliers, i32[quant count] (add: input 1, input 2, output) |
 /// | 52 | u32 | offset of the shifts, i32[quant count] |
-/// | 56 | u32 | offset of the int8 weights: OHWI (conv, pointwise), 1HWO (depthwise), [cOut, cIn] |
+/// | 56 | u32 | offset of the weights (int8 or packed int4): OHWI (conv, pointwise), 1HWO |
+/// | | | (depthwise), [cOut, cIn] (linear) |
 /// | 60 | u32 | offset of the int32 bias [cOut], or `0xFFFF_FFFF` for none |
 ///
 /// Constant section: per op in order, its weights, bias, multipliers and shifts.
+///
+/// ## int4 models (flag bit 0)
+///
+/// An int4 `QuantizedGraph` (every tensor and weight int4, Int4.swift) is the same layout with
+/// `int4Flag` set: every activation tensor and every weight array is packed two values per
+/// byte in its flat order (element i in byte i / 2, even i in the low nibble; `PackedInt4`,
+/// the `*_s4` kernels' format), so E elements take (E + 1) / 2 bytes, in the tensor table's
+/// `bytes` and in the constant section; zero points and clamps lie in −8…7, weights in −7…7;
+/// biases, multipliers, shifts and the add's left shift are int8's. The runtime runs the
+/// `*_s4` kernels and plans the packed sizes; the graph input and output are packed bytes.
+///
+/// Why a flag and not version 2: nothing else of the layout changes, every int8 blob stays
+/// byte for byte what version 1 was (and readable by older runtimes), and a runtime that
+/// predates int4 already rejects the flag with `MCU_INTERP_UNSUPPORTED_FEATURE` instead of
+/// misreading packed bytes.
 public struct ModelBlob: Hashable, Sendable {
   /// The four magic bytes, `"MCUB"`.
   public static let magic: [UInt8] = Array("MCUB".utf8)
   /// The format version this writer produces (the runtime's `MCUB_VERSION`).
   public static let version = 1
+  /// The header flag of int4 models (the runtime's `MCUB_FLAG_INT4`).
+  public static let int4Flag = 1
   /// Bytes of the header.
   public static let headerBytes = 48
   /// Bytes of one tensor table entry.
@@ -113,6 +132,8 @@ public struct ModelBlob: Hashable, Sendable {
 
   /// The blob.
   public let bytes: [UInt8]
+  /// The model's precision: `.int4` blobs set `int4Flag` and hold packed tensors and weights.
+  public let bitWidth: BitWidth
   /// Tensors in the tensor table (graph nodes, the input included).
   public let tensorCount: Int
   /// Ops in the op table (graph nodes after the input).
@@ -132,21 +153,19 @@ public struct ModelBlob: Hashable, Sendable {
 
   /// The arena a 16-byte-aligned buffer needs for this blob: `max(planned, workspace) +
   /// persistent`, where `plannedBytes` is the greedy plan of
-  /// `graph.memoryProblem(.interpreter(pad: .none))` (what the runtime computes at init).
+  /// `graph.memoryProblem(.interpreter(pad: .none), precision: p)` with `p` the blob's
+  /// precision (what the runtime computes at init; `.int4`: tensors in packed bytes).
   public func arenaBytes(plannedBytes: Int) -> Int {
     max(plannedBytes, workspaceBytes) + persistentBytes
   }
 
   /// Serializes `q`; see the type's documentation for the format.
   ///
-  /// - Throws: `ModelBlobError` naming the node: int4 graphs, a value beyond the format's field
-  ///   widths, weights that do not match their shape, or quantization parameters the kernels
-  ///   cannot run.
+  /// - Throws: `ModelBlobError` naming the node: a value beyond the format's field widths,
+  ///   weights that do not match their shape (or, for int4, lie outside −7…7), or quantization
+  ///   parameters the kernels cannot run at the graph's bit width.
   public init(_ q: QuantizedGraph) throws {
     let graph = q.graph
-    guard q.bitWidth == .int8 else {
-      throw ModelBlobError.unsupportedPrecision(graph: graph.name, bitWidth: q.bitWidth.rawValue)
-    }
     guard q.layers.count == graph.nodes.count else {
       throw ModelBlobError.layerCountMismatch(
         graph: graph.name, nodes: graph.nodes.count, layers: q.layers.count)
@@ -157,7 +176,7 @@ public struct ModelBlob: Hashable, Sendable {
 
     var tensors = ByteWriter()
     for (i, node) in graph.nodes.enumerated() {
-      tensors.append(try Self.tensorEntry(node, q.layers[i].output))
+      tensors.append(try Self.tensorEntry(node, q.layers[i].output, bitWidth: q.bitWidth))
     }
     var ops = ByteWriter()
     var constants = ByteWriter()
@@ -175,7 +194,7 @@ public struct ModelBlob: Hashable, Sendable {
     var blob = ByteWriter()
     blob.append(Self.magic)
     blob.u16(Self.version)
-    blob.u16(0)
+    blob.u16(q.bitWidth == .int4 ? Self.int4Flag : 0)
     blob.u32(total)
     blob.u16(tensorCount)
     blob.u16(tensorCount - 1)
@@ -194,6 +213,7 @@ public struct ModelBlob: Hashable, Sendable {
     precondition(blob.bytes.count == total, "blob layout: \(blob.bytes.count) != \(total)")
 
     self.bytes = blob.bytes
+    self.bitWidth = q.bitWidth
     self.tensorCount = tensorCount
     self.opCount = tensorCount - 1
     self.constantBytes = constants.bytes.count
@@ -206,7 +226,14 @@ public struct ModelBlob: Hashable, Sendable {
 
   // MARK: - Entries
 
-  private static func tensorEntry(_ node: Node, _ quant: QuantParams) throws -> [UInt8] {
+  /// Bytes of `elements` values at `bitWidth` (int4: packed, two per byte).
+  static func valueBytes(_ elements: Int, _ bitWidth: BitWidth) -> Int {
+    bitWidth == .int4 ? (elements + 1) / 2 : elements
+  }
+
+  private static func tensorEntry(_ node: Node, _ quant: QuantParams, bitWidth: BitWidth)
+    throws -> [UInt8]
+  {
     let dims = node.outputShape.dims
     guard dims.first == 1, dims.count == 4 || dims.count == 2 else {
       throw ModelBlobError.unsupportedShape(node: node.name, shape: dims)
@@ -217,13 +244,13 @@ public struct ModelBlob: Hashable, Sendable {
     }
     try limit(node.name, "output bytes", node.outputElements, maxTensorBytes)
     do {
-      try quant.validate(bitWidth: .int8, what: "output of node '\(node.name)'")
+      try quant.validate(bitWidth: bitWidth, what: "\(bitWidth) output of node '\(node.name)'")
     } catch {
       throw ModelBlobError.invalidQuantization(node: node.name, reason: "\(error)")
     }
     var e = ByteWriter()
     for d in [1, h, w, c] { e.u16(d) }
-    e.u32(node.outputElements)
+    e.u32(valueBytes(node.outputElements, bitWidth))
     e.i32(quant.zeroPoint)
     e.u32(Int(quant.scale.bitPattern))
     e.u32(0)
@@ -242,7 +269,8 @@ public struct ModelBlob: Hashable, Sendable {
     var activationMax: Int32 = 127
     var leftShift = 0
     var multipliers: [FixedPointMultiplier] = []
-    var weights: [Int8]? = nil
+    /// The weights as stored: int8 bytes, or packed int4.
+    var weights: [UInt8]? = nil
     var bias: [Int32]? = nil
   }
 
@@ -264,7 +292,7 @@ public struct ModelBlob: Hashable, Sendable {
     if let weights = fields.weights {
       constants.pad(to: alignment)
       weightsOffset = constants.bytes.count
-      constants.append(weights.map { UInt8(bitPattern: $0) })
+      constants.append(weights)
     }
     if let bias = fields.bias {
       constants.pad(to: alignment)
@@ -311,6 +339,7 @@ public struct ModelBlob: Hashable, Sendable {
     let node = q.graph.nodes[i]
     let layer = q.layers[i]
     let inputShape = q.graph.nodes[node.inputs[0]].outputShape
+    let bits = q.bitWidth
     func quantization<T>(_ body: () throws -> T) throws -> T {
       do {
         return try body()
@@ -318,13 +347,18 @@ public struct ModelBlob: Hashable, Sendable {
         throw ModelBlobError.invalidQuantization(node: node.name, reason: error.description)
       }
     }
-    func checkedWeights(expected: Int) throws -> [Int8] {
+    // The weights as stored: int8 as they are, int4 checked against −7…7 and packed.
+    func checkedWeights(expected: Int) throws -> [UInt8] {
       guard layer.weights.count == expected, layer.weightShape.count == expected else {
         throw ModelBlobError.weightsMismatch(
           node: node.name, what: "weights of shape \(layer.weightShape)", expected: expected,
           actual: layer.weights.count)
       }
-      return layer.weights
+      guard bits == .int4 else { return layer.weights.map { UInt8(bitPattern: $0) } }
+      return try quantization {
+        try Int4.validate(layer.weights, range: bits.weightRange, what: "int4 weights")
+        return try PackedInt4(packing: layer.weights).bytes
+      }
     }
     func conv(_ code: OpCode, _ p: ConvParams, kernelH: Int, kernelW: Int, weights: Int) throws
       -> OpFields
@@ -334,13 +368,16 @@ public struct ModelBlob: Hashable, Sendable {
         switch code {
         case .depthwiseConv2d:
           try p.validateDepthwiseConv2D(
-            inputShape: inputShape, filterShape: layer.weightShape, biasCount: bias?.count)
+            inputShape: inputShape, filterShape: layer.weightShape, biasCount: bias?.count,
+            bitWidth: bits)
         case .pointwiseConv2d:
           try p.validatePointwiseConv2D(
-            inputShape: inputShape, filterShape: layer.weightShape, biasCount: bias?.count)
+            inputShape: inputShape, filterShape: layer.weightShape, biasCount: bias?.count,
+            bitWidth: bits)
         default:
           try p.validateConv2D(
-            inputShape: inputShape, filterShape: layer.weightShape, biasCount: bias?.count)
+            inputShape: inputShape, filterShape: layer.weightShape, biasCount: bias?.count,
+            bitWidth: bits)
         }
       }
       var f = OpFields(code: code, inputs: node.inputs)
@@ -379,7 +416,7 @@ public struct ModelBlob: Hashable, Sendable {
       _ = try quantization {
         try p.validate(
           inputShape: [1, cIn], filterShape: [a.outFeatures, cIn], biasCount: bias?.count,
-          perChannel: true)
+          perChannel: true, bitWidth: bits)
       }
       try limit(node.name, "input features", cIn, ConvParams.maxAccumulationDepth)
       var f = OpFields(code: .fullyConnected, inputs: node.inputs)
@@ -393,7 +430,7 @@ public struct ModelBlob: Hashable, Sendable {
       return f
     case .add:
       let p = try quantization { try q.addParams(ofNode: i) }
-      try quantization { try p.validate() }
+      try quantization { try p.validate(bitWidth: bits) }
       var f = OpFields(code: .add, inputs: node.inputs)
       f.inputOffset = p.input1Offset
       f.input2Offset = p.input2Offset
@@ -403,12 +440,10 @@ public struct ModelBlob: Hashable, Sendable {
       f.leftShift = p.leftShift
       f.multipliers = [p.input1Multiplier, p.input2Multiplier, p.outputMultiplier]
       return f
-    case .avgPool(let a), .maxPool(let a):
-      let p = PoolParams(
-        filterH: a.kernelH, filterW: a.kernelW, strideH: a.stride, strideW: a.stride,
-        padTop: a.padding.top, padLeft: a.padding.left, padBottom: a.padding.bottom,
-        padRight: a.padding.right)
-      _ = try quantization { try p.validate(inputShape: inputShape) }
+    case .avgPool, .maxPool:
+      // The clamp is the bit width's full range (pools have no fused activation).
+      let p = try quantization { try q.poolParams(ofNode: i) }
+      _ = try quantization { try p.validate(inputShape: inputShape, bitWidth: bits) }
       var code = OpCode.avgPool
       if case .maxPool = node.op {
         code = .maxPool
@@ -432,7 +467,10 @@ public struct ModelBlob: Hashable, Sendable {
       return f
     case .globalAvgPool:
       try limit(node.name, "pixels", inputShape[1] * inputShape[2], (1 << 24) - 1)
-      return OpFields(code: .globalAvgPool, inputs: node.inputs)
+      var f = OpFields(code: .globalAvgPool, inputs: node.inputs)
+      f.activationMin = bits.activationRange.lowerBound
+      f.activationMax = bits.activationRange.upperBound
+      return f
     }
   }
 
@@ -469,8 +507,6 @@ private struct ByteWriter {
 /// Why a `QuantizedGraph` cannot be serialized (STYLE.md B5.2): every case names the graph or
 /// node and the message says what to do.
 public enum ModelBlobError: Error, Equatable, CustomStringConvertible {
-  /// The graph is not int8 (format version 1 has no packed int4 tensors yet).
-  case unsupportedPrecision(graph: String, bitWidth: String)
   /// `layers` does not have one entry per node.
   case layerCountMismatch(graph: String, nodes: Int, layers: Int)
   /// The graph has no op after its input.
@@ -483,15 +519,12 @@ public enum ModelBlobError: Error, Equatable, CustomStringConvertible {
   case formatLimit(node: String, field: String, value: Int, limit: Int)
   /// The node's weights do not match the shape its op implies.
   case weightsMismatch(node: String, what: String, expected: Int, actual: Int)
-  /// The node's quantization parameters fail the kernels' checks.
+  /// The node's quantization parameters or weights fail the kernels' checks at the graph's
+  /// bit width (e.g. an int4 graph holding int8 values).
   case invalidQuantization(node: String, reason: String)
 
   public var description: String {
     switch self {
-    case .unsupportedPrecision(let graph, let bitWidth):
-      return "graph '\(graph)' is \(bitWidth): the interpreter blob (format version "
-        + "\(ModelBlob.version)) supports int8 only, int4 is not supported yet; quantize to int8 "
-        + "or use the generated code"
     case .layerCountMismatch(let graph, let nodes, let layers):
       return "graph '\(graph)' has \(nodes) nodes but \(layers) quantized layers; build the "
         + "QuantizedGraph from this graph"

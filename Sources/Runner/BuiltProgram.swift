@@ -60,14 +60,19 @@ public struct BuiltProgram: Sendable {
 
   /// Runs the I/O harness on `input` (written to its stdin) and returns the raw output bytes.
   ///
+  /// For an int4 program (`manifest.precision == "int4"`) `input` and the result are int4
+  /// VALUES in `-8...7`, one per element, as `Harness.selfCheckMain` takes them; the program
+  /// reads and writes them packed two per byte (`Harness.ioBytes` / `ioValues`).
+  ///
   /// - Throws: `RunnerError.nonZeroExit` / `.signalled` with the command and stderr (e.g. a
-  ///   sanitizer report), or `.unparsableOutput` when the output has the wrong size.
+  ///   sanitizer report), or `.unparsableOutput` when the output has the wrong size;
+  ///   `CodeGenError.harnessValueOutOfRange` for an int4 input value outside `-8...7`.
   public func run(input: [Int8]) throws -> [Int8] {
     try run(input: input, arguments: []).output
   }
 
   /// Runs `warmup` untimed and `iterations` timed invokes inside the program and returns the
-  /// output and the latency it printed.
+  /// output and the latency it printed (int4 programs: values, as `run(input:)`).
   public func benchmark(input: [Int8], warmup: Int = 3, iterations: Int = 20) throws
     -> (output: [Int8], latency: Latency)
   {
@@ -101,7 +106,7 @@ public struct BuiltProgram: Sendable {
   /// - Throws: `RunnerError.executableNotFound` when valgrind is not installed, the errors of
   ///   a failing run, or `.unparsableOutput` when valgrind prints no `Collected` line.
   public func instructionCount(input: [Int8], function: String) throws -> Int {
-    let bytes = input.map { UInt8(bitPattern: $0) }
+    let bytes = try Harness.ioBytes(input, manifest: manifest, what: "input")
     let out = try runner.run(
       "valgrind",
       [
@@ -130,14 +135,15 @@ public struct BuiltProgram: Sendable {
   private func run(input: [Int8], arguments: [String]) throws
     -> (output: [Int8], process: ProcessOutput)
   {
-    let bytes = input.map { UInt8(bitPattern: $0) }
+    let bytes = try Harness.ioBytes(input, manifest: manifest, what: "input")
     let out = try runner.run(executable, arguments, input: bytes, timeout: options.timeout)
-    let expected = manifest.outputShape.reduce(1, *)
+    let elements = manifest.outputShape.reduce(1, *)
+    let expected = Harness.ioByteCount(elements, manifest: manifest)
     guard out.stdout.count == expected else {
       throw RunnerError.unparsableOutput(
         command: out.command, expected: "\(expected) output bytes (got \(out.stdout.count))",
         output: out.stderr)
     }
-    return (out.stdout.map { Int8(bitPattern: $0) }, out)
+    return (Harness.ioValues(out.stdout, count: elements, manifest: manifest), out)
   }
 }

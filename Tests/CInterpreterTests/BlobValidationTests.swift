@@ -58,11 +58,18 @@ import _TestSupport
     expectRejected(
       blob, MCU_INTERP_UNSUPPORTED_VERSION,
       "blob format version 2, but this runtime reads version 1")
+    // The int4 flag on an int8 blob: its tensors hold unpacked sizes (16×16×8 input).
     blob = try Self.validBlob()
     blob.setU16(1, at: 6)
-    expectRejected(blob, MCU_INTERP_UNSUPPORTED_FEATURE, "int4 models are not supported")
+    expectRejected(
+      blob, MCU_INTERP_BAD_SHAPE,
+      "tensor 0 declares 2048 bytes for shape [1, 16, 16, 8] (2048 packed int4 elements take "
+        + "1024 bytes")
     blob.setU16(0x80, at: 6)
-    expectRejected(blob, MCU_INTERP_UNSUPPORTED_FEATURE, "flags 128 set bits this runtime")
+    expectRejected(
+      blob, MCU_INTERP_UNSUPPORTED_FEATURE, "flags 128 set bits this runtime does not know")
+    blob.setU16(0x81, at: 6)
+    expectRejected(blob, MCU_INTERP_UNSUPPORTED_FEATURE, "flags 129 set bits")
   }
 
   @Test func outOfRangeTensorIndicesAreRejected() throws {

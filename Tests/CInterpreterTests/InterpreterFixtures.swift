@@ -1,7 +1,8 @@
 // InterpreterFixtures.swift
 // What the CInterpreter tests share: four tiny graphs that together use every op code of the
-// blob format, seeded random int8 QuantizedGraphs (CodeGen's RandomQuantizedGraph), and
-// `Runtime`, which runs the C interpreter in-process on copies of a blob and an arena.
+// blob format (and one int4 graph that uses all of them), seeded random int8 or int4
+// QuantizedGraphs (CodeGen's RandomQuantizedGraph), and `Runtime`, which runs the C
+// interpreter in-process on copies of a blob and an arena.
 
 import CInterpreter
 import CodeGen
@@ -102,6 +103,35 @@ enum TestGraphs {
     return b.graph
   }
 
+  /// Every op code in one graph, for int4, with odd channel and element counts so tensors and
+  /// weight arrays end mid-byte: input 13×9×3 → conv 3×3 s2 (7, relu6) → MBConv (e3: pw 21,
+  /// dw 3×3 s1, pw 7) + residual add → maxpool 3×3 s1 padded 1 → dw 5×5 s2 (relu) → avgpool
+  /// 2×2 s1 → pw 5 → GAP → linear 9.
+  static func int4Every() throws -> Graph {
+    var b = GraphBuilder(name: "int4every")
+    var x = try b.addInput(height: 13, width: 9, channels: 3)
+    x = try b.add(
+      .conv2d(.init(outChannels: 7, kernel: 3, stride: 2, activation: .relu6)), inputs: [x],
+      name: "first_conv")
+    let skip = x
+    x = try mbconv(&b, x, expand: 21, kernel: 3, stride: 1, out: 7, name: "b1")
+    x = try b.add(.add(activation: .none), inputs: [skip, x], name: "b1.add")
+    x = try b.add(
+      .maxPool(
+        PoolAttributes(kernel: 3, stride: 1, padding: Padding(top: 1, left: 1, bottom: 1, right: 1))
+      ),
+      inputs: [x], name: "maxpool")
+    x = try b.add(
+      .depthwiseConv2d(.init(kernel: 5, stride: 2, activation: .relu)), inputs: [x], name: "dw5")
+    x = try b.add(.avgPool(PoolAttributes(kernel: 2, stride: 1)), inputs: [x], name: "avgpool")
+    x = try b.add(
+      .conv2d(.init(outChannels: 5, kernel: 1, stride: 1, activation: .none)), inputs: [x],
+      name: "project")
+    x = try b.add(.globalAvgPool, inputs: [x], name: "gap")
+    try b.add(.linear(LinearAttributes(outFeatures: 9)), inputs: [x], name: "classifier")
+    return b.graph
+  }
+
   /// Expand pw (relu6) → depthwise (relu6) → project pw (linear).
   static func mbconv(
     _ b: inout GraphBuilder, _ x: Int, expand: Int, kernel: Int, stride: Int, out: Int,
@@ -124,6 +154,7 @@ enum TestGraphs {
     case "chain": return try chain()
     case "residual": return try residual()
     case "maxpooled": return try maxPooled()
+    case "int4every": return try int4Every()
     default: return try corners()
     }
   }
@@ -147,19 +178,21 @@ enum FixtureError: Error {
 // MARK: - Random quantized graphs
 
 enum TestQuantizer {
-  /// A seeded int8 QuantizedGraph of `graph`: CodeGen's RandomQuantizedGraph (He-scaled random
-  /// weights, ranges calibrated by a float forward pass over `calibrationImages` random images,
-  /// TFLite post-training quantization).
+  /// A seeded int8 (or `bitWidth`) QuantizedGraph of `graph`: CodeGen's RandomQuantizedGraph
+  /// (He-scaled random weights, ranges calibrated by a float forward pass over
+  /// `calibrationImages` random images, TFLite post-training quantization).
   static func make(
     _ graph: Graph, seed: UInt64, rounding: RoundingMode = .doubleRounding,
-    calibrationImages: Int = 2
+    calibrationImages: Int = 2, bitWidth: BitWidth = .int8
   ) throws -> QuantizedGraph {
     var rng = SeededGenerator(seed: seed)
     return try RandomQuantizedGraph.make(
-      graph, roundingMode: rounding, calibrationImages: calibrationImages, using: &rng)
+      graph, roundingMode: rounding, calibrationImages: calibrationImages, bitWidth: bitWidth,
+      using: &rng)
   }
 
-  /// A seeded random int8 image for `q` (uniform over −128...127, NHWC).
+  /// A seeded random image for `q` (NHWC): int8 uniform over −128...127, or int4 VALUES
+  /// uniform over −8...7 (unpacked) for an int4 graph.
   static func input(for q: QuantizedGraph, seed: UInt64) -> [Int8] {
     var rng = SeededGenerator(seed: seed)
     return RandomQuantizedGraph.input(for: q, using: &rng)
@@ -237,7 +270,14 @@ final class Runtime {
 
   /// Runs `mcu_interp_invoke` on `input`; returns the status and the output bytes.
   func invoke(_ input: [Int8]) -> (status: mcu_interp_status, output: [Int8]) {
-    var output = [Int8](repeating: 0, count: Int(max(mcu_interp_output_bytes(interpreter), 1)))
+    let (status, output) = invoke(packed: input.map { UInt8(bitPattern: $0) })
+    return (status, output.map { Int8(bitPattern: $0) })
+  }
+
+  /// Runs `mcu_interp_invoke` on raw input bytes (packed int4 for an int4 model); returns the
+  /// status and the raw output bytes.
+  func invoke(packed input: [UInt8]) -> (status: mcu_interp_status, output: [UInt8]) {
+    var output = [UInt8](repeating: 0, count: Int(max(mcu_interp_output_bytes(interpreter), 1)))
     let status = output.withUnsafeMutableBufferPointer { out in
       input.withUnsafeBufferPointer {
         mcu_interp_invoke(interpreter, $0.baseAddress, out.baseAddress)
@@ -245,6 +285,9 @@ final class Runtime {
     }
     return (status, status == MCU_INTERP_OK ? output : [])
   }
+
+  /// `mcu_interp_is_int4`.
+  var isInt4: Bool { mcu_interp_is_int4(interpreter) == 1 }
 
   /// `mcu_interp_invoke` with NULL input and output (an argument error).
   func invokeWithNullPointers() -> mcu_interp_status {

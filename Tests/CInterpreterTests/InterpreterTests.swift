@@ -112,6 +112,7 @@ import _TestSupport
   /// of the structs the runtime keeps in the arena.
   @Test func formatConstantsAndStructSizesAgreeWithTheCHeader() {
     #expect(Int(MCUB_VERSION) == ModelBlob.version)
+    #expect(Int(MCUB_FLAG_INT4) == ModelBlob.int4Flag)
     #expect(Int(MCUB_HEADER_BYTES) == ModelBlob.headerBytes)
     #expect(Int(MCUB_TENSOR_ENTRY_BYTES) == ModelBlob.tensorEntryBytes)
     #expect(Int(MCUB_OP_ENTRY_BYTES) == ModelBlob.opEntryBytes)

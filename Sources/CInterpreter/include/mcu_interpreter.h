@@ -30,8 +30,9 @@
 //    20  u32 tensor table offset      24  u32 op table offset   28  u32 constant section offset
 //    32  u32 constant section bytes   36  u32[3] reserved (0)
 //   tensor table: T entries of MCUB_TENSOR_ENTRY_BYTES = 24 bytes
-//     0  u16 n (1), h, w, c           8  u32 bytes (n*h*w*c, int8)
-//    12  i32 zero point [-128, 127]   16  f32 scale (informative)   20  u32 reserved (0)
+//     0  u16 n (1), h, w, c           8  u32 bytes (int8: n*h*w*c; int4: (n*h*w*c + 1) / 2)
+//    12  i32 zero point (int8 [-128, 127], int4 [-8, 7])
+//    16  f32 scale (informative)      20  u32 reserved (0)
 //   op table: N entries of MCUB_OP_ENTRY_BYTES = 64 bytes, in execution order; op k writes
 //   tensor k + 1 and reads only tensors <= k (tensor 0 is the graph input)
 //     0  u8 opcode (mcub_opcode)      1  u8 rounding (mcu_rounding)   2  u8 input count (1|2)
@@ -43,15 +44,26 @@
 //    28  i32 output offset (zp)               32  i32 activation min   36  i32 activation max
 //    40  i32 left shift (add: 20, else 0)     44  u32 quant count (cOut; add: 3; pools: 0)
 //    48  u32 multipliers offset  52  u32 shifts offset  (i32[quant count] each)
-//    56  u32 weights offset (i8)              60  u32 bias offset (i32[cOut]; MCUB_NO_BIAS)
+//    56  u32 weights offset (int8 or packed int4)  60  u32 bias offset (i32[cOut]; MCUB_NO_BIAS)
 //   (constant offsets are relative to the constant section; int32 arrays 4-byte aligned)
 //   constant section: weights (OHWI / 1HWO / [cOut, cIn]), biases, multipliers, shifts.
+//
+// int4 models (flag MCUB_FLAG_INT4): the whole model is int4, as Quantization's int4
+// QuantizedGraph (Int4.swift). Every activation tensor and every weight array is packed two
+// values per byte in its flat NHWC / OHWI / 1HWO / [cOut, cIn] order (element i in byte i / 2,
+// even i in the low nibble; mcu_int4.h), so a tensor or weight array of E elements takes
+// (E + 1) / 2 bytes and the planner sizes int4 activations in packed bytes. Zero points and
+// clamps lie in [-8, 7]; biases, multipliers, shifts and the add's left shift are int8's. The
+// ops run the generic *_s4 kernels; the graph input and output are packed bytes. Nothing else
+// of the layout changes, so the version stays 1 and int8 blobs are unchanged; a runtime that
+// predates int4 rejects an int4 blob by its flag (MCU_INTERP_UNSUPPORTED_FEATURE).
 #ifndef MCU_INTERPRETER_H
 #define MCU_INTERPRETER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mcu_interpreter_config.h"
 #include "mcu_kernels.h"
 
 #ifdef __cplusplus
@@ -75,7 +87,7 @@ extern "C" {
 #define MCUB_NO_TENSOR 0xFFFF
 /// "No bias" in an op entry.
 #define MCUB_NO_BIAS 0xFFFFFFFFu
-/// Flag bit reserved for packed int4 models; this runtime rejects blobs that set it.
+/// Flag bit of int4 models: packed int4 tensors and weights, the *_s4 kernels (see above).
 #define MCUB_FLAG_INT4 0x0001
 /// The largest accumulation depth (kH*kW*cIn, or cIn) whose int32 accumulator cannot
 /// overflow: 2^16 * 127 * 255 < 2^31 (Quantization's ConvParams.maxAccumulationDepth).
@@ -83,7 +95,8 @@ extern "C" {
 /// The largest tensor, in bytes, a blob may declare (2^30).
 #define MCUB_MAX_TENSOR_BYTES 1073741824
 
-/// The operators of blob version 1; each runs one generic kernel of mcu_kernels.h. Codes are
+/// The operators of blob version 1; each runs one generic kernel of mcu_kernels.h (the _s8
+/// kernel named below, or its _s4 twin in an int4 model: mcu_conv2d_s4, ...). Codes are
 /// only ever added (8, max pool, came with the appendix-B models): every older blob stays
 /// valid, and a runtime that predates a code rejects it as an unknown opcode.
 typedef enum mcub_opcode {
@@ -108,7 +121,8 @@ typedef enum mcu_interp_status {
   MCU_INTERP_BAD_MAGIC = 2,
   /// The blob's format version is not MCUB_VERSION.
   MCU_INTERP_UNSUPPORTED_VERSION = 3,
-  /// The blob sets a flag this runtime does not implement (int4), or the host is big-endian.
+  /// The blob sets a flag this runtime does not know, its precision's kernels were left out of
+  /// this build (mcu_interpreter_config.h), or the host is big-endian.
   MCU_INTERP_UNSUPPORTED_FEATURE = 4,
   /// The blob is shorter than its header (or its header's total size) says.
   MCU_INTERP_TRUNCATED = 5,
@@ -140,9 +154,9 @@ typedef enum mcu_interp_status {
 typedef struct mcu_interp_tensor {
   /// [1, H, W, C]; a linear layer's output is [1, 1, 1, C].
   mcu_dims dims;
-  /// H*W*C (int8 elements = bytes).
+  /// Bytes of the tensor: H*W*C for int8, (H*W*C + 1) / 2 packed for int4.
   int32_t bytes;
-  /// Zero point of the tensor's quantization, [-128, 127].
+  /// Zero point of the tensor's quantization, [-128, 127] (int4: [-8, 7]).
   int32_t zero_point;
   /// Byte offset in the planned head, a multiple of MCUB_ALIGNMENT.
   int32_t offset;
@@ -180,7 +194,7 @@ typedef struct mcu_interp_node {
   uint32_t quant_count;  ///< cOut (conv, depthwise, pointwise, linear), 3 (add), 0 (pools)
   uint32_t multipliers;  ///< blob offset of int32[quant_count]
   uint32_t shifts;       ///< blob offset of int32[quant_count]
-  uint32_t weights;      ///< blob offset of the int8 filter
+  uint32_t weights;      ///< blob offset of the filter (int8, or packed int4)
   uint32_t bias;         ///< blob offset of int32[cOut], or MCUB_NO_BIAS
 } mcu_interp_node;
 
@@ -214,6 +228,8 @@ typedef struct mcu_interpreter {
   size_t required_bytes;
   /// 1 when `required_bytes` is exact (the plan was computed), 0 when it is an upper bound.
   int32_t required_is_exact;
+  /// The blob's flags (MCUB_FLAG_INT4 for an int4 model) once its header was read.
+  uint32_t flags;
   /// Status of the last call.
   mcu_interp_status status;
   /// MCU_INTERP_READY after a successful init, anything else before.
@@ -234,10 +250,11 @@ typedef struct mcu_interpreter {
 mcu_interp_status mcu_interp_init(mcu_interpreter* it, const uint8_t* blob, size_t blob_bytes,
                                   uint8_t* arena, size_t arena_bytes);
 
-/// Runs the model once: copies `input` (mcu_interp_input_bytes int8 values, NHWC) into the
-/// input tensor, runs every op's kernel in order and copies the output tensor to `output`
-/// (mcu_interp_output_bytes values). Not reentrant for one interpreter (one arena).
-mcu_interp_status mcu_interp_invoke(mcu_interpreter* it, const int8_t* input, int8_t* output);
+/// Runs the model once: copies `input` (mcu_interp_input_bytes bytes, NHWC: int8 values, or
+/// int4 values packed two per byte for an int4 model) into the input tensor, runs every op's
+/// kernel in order and copies the output tensor's mcu_interp_output_bytes bytes (same format)
+/// to `output`. Not reentrant for one interpreter (one arena).
+mcu_interp_status mcu_interp_invoke(mcu_interpreter* it, const void* input, void* output);
 
 /// High-water marks of a successful init: `planned_bytes` (the head) and `persistent_bytes`
 /// (the tail). Either pointer may be NULL. Returns MCU_INTERP_NOT_INITIALIZED before init.
@@ -249,11 +266,15 @@ mcu_interp_status mcu_interp_arena_used(const mcu_interpreter* it, size_t* plann
 /// bound (the arena was too small even for the persistent structs, so no plan exists yet).
 size_t mcu_interp_required_bytes(const mcu_interpreter* it, int32_t* exact);
 
-/// Bytes of the graph input (0 before a successful init).
+/// Bytes of the graph input, packed for int4 (0 before a successful init).
 int32_t mcu_interp_input_bytes(const mcu_interpreter* it);
 
-/// Bytes of the graph output (0 before a successful init).
+/// Bytes of the graph output, packed for int4 (0 before a successful init).
 int32_t mcu_interp_output_bytes(const mcu_interpreter* it);
+
+/// 1 when the initialized model is int4 (MCUB_FLAG_INT4), 0 for int8 or before a successful
+/// init.
+int32_t mcu_interp_is_int4(const mcu_interpreter* it);
 
 /// Planned head offset of tensor `index`, or -1 when not initialized or out of range.
 int32_t mcu_interp_tensor_offset(const mcu_interpreter* it, int32_t index);

@@ -12,7 +12,9 @@ extension [EngineRow] {
           "interpreter (TFLM-style runtime), generated (TinyEngine-style C, all optimisations)"
           + " or a Fig. 5 step between them: codegen-generic, codegen-inplace,"
           + " codegen-specialized"),
-      Column("quant", .strings(map { _ in "int8" }), description: "arithmetic"),
+      Column(
+        "quant", .strings(map(\.quant)),
+        description: "int8, or int4 (packed two per byte, generic *_s4 kernels, out of place)"),
       Column("resolution", .ints(map { Int64($0.resolution) }), unit: "px"),
       Column("macs", .ints(map { Int64($0.macs) }), unit: "MAC"),
       Column(
@@ -45,15 +47,15 @@ extension [EngineRow] {
   var mainRows: [EngineRow] {
     modelOrder.flatMap { m in
       [EngineLibrary.generated, .interpreter].compactMap { lib in
-        first { $0.model == m && $0.library == lib.rawValue }
+        first { $0.label == m && $0.library == lib.rawValue }
       }
     }
   }
 
-  /// Model ids in first-seen order.
+  /// Model labels (`EngineRow.label`: int4 runs apart) in first-seen order.
   var modelOrder: [String] {
     var models: [String] = []
-    for r in self where !models.contains(r.model) { models.append(r.model) }
+    for r in self where !models.contains(r.label) { models.append(r.label) }
     return models
   }
 
@@ -63,7 +65,7 @@ extension [EngineRow] {
     text += "Instructions: callgrind, one inference.\n\n"
     let rows = mainRows.map { r in
       [
-        r.model, r.library, String(format: "%.1f", Double(r.macs) / 1e6),
+        r.label, r.library, String(format: "%.1f", Double(r.macs) / 1e6),
         String(format: "%.2f", r.latencyMilliseconds), Self.millions(r.instructions),
         String(format: "%.1f", Double(r.peakSRAMBytes) / 1024),
         String(format: "%.1f", Double(r.flashBytes) / 1024), r.bitExact ? "yes" : "NO",
@@ -77,8 +79,8 @@ extension [EngineRow] {
       ], rows: rows, alignments: [Alignment.left, .left] + [Alignment](repeating: .right, count: 7))
     var ratios: [String] = []
     for m in modelOrder {
-      guard let g = first(where: { $0.model == m && $0.library == "generated" }),
-        let i = first(where: { $0.model == m && $0.library == "interpreter" })
+      guard let g = first(where: { $0.label == m && $0.library == "generated" }),
+        let i = first(where: { $0.label == m && $0.library == "interpreter" })
       else { continue }
       var line = String(
         format: "- %@: interpreter / generated: latency %.2f×", m,
@@ -89,7 +91,7 @@ extension [EngineRow] {
       line += String(
         format: ", SRAM %.2f×, Flash %.2f×", Double(i.peakSRAMBytes) / Double(g.peakSRAMBytes),
         Double(i.flashBytes) / Double(g.flashBytes))
-      if let pt = paperLatency[m], let tflm = pt.tflm {
+      if g.quant == "int8", let pt = paperLatency[g.model], let tflm = pt.tflm {
         line += String(
           format: " (paper, TFLM / TinyEngine on STM32H743: %.1f×)", tflm / pt.tinyEngine)
       }
@@ -106,7 +108,7 @@ extension [EngineRow] {
     var table: [[String]] = []
     for m in modelOrder {
       let steps = EngineLibrary.allCases.compactMap { lib in
-        first { $0.model == m && $0.library == lib.rawValue }.map { (lib, $0) }
+        first { $0.label == m && $0.library == lib.rawValue }.map { (lib, $0) }
       }
       guard steps.count == EngineLibrary.allCases.count,
         let base = steps.first?.1
@@ -144,7 +146,7 @@ extension [EngineRow] {
   public func breakdownCharts() -> [(name: String, chart: any Chart)] {
     let models = modelOrder.filter { m in
       EngineLibrary.allCases.allSatisfy { lib in
-        contains { $0.model == m && $0.library == lib.rawValue }
+        contains { $0.label == m && $0.library == lib.rawValue }
       }
     }
     guard !models.isEmpty else { return [] }
@@ -153,7 +155,7 @@ extension [EngineRow] {
         BarSeries(
           name: lib.label,
           values: models.map { m in
-            first { $0.model == m && $0.library == lib.rawValue }.map(value) ?? .nan
+            first { $0.label == m && $0.library == lib.rawValue }.map(value) ?? .nan
           })
       }
     }
@@ -184,7 +186,7 @@ extension [EngineRow] {
         BarSeries(
           name: lib,
           values: models.map { m in
-            first { $0.model == m && $0.library == lib }?.latencyMilliseconds ?? .nan
+            first { $0.label == m && $0.library == lib }?.latencyMilliseconds ?? .nan
           })
       }, yLabel: "latency (ms)", showValues: true)
   }
@@ -202,7 +204,8 @@ public func runEngineExperiment(
     builtIn: EngineConfig.builtIn)
   let rows = try measureEngine(
     config, keepProgramsIn: keep,
-    progress: ProgressReporter("engine", total: config.models.count, enabled: showProgress))
+    progress: ProgressReporter(
+      "engine", total: config.models.count + config.int4Models.count, enabled: showProgress))
   let output = ExperimentOutput(
     experiment: "engine", profile: profile, configJSON: jsonString(config), seed: config.seed,
     dataset: "none (seeded random weights and inputs, paper-scale models)", provenance: provenance)

@@ -22,10 +22,14 @@ public struct EngineConfig: Codable, Sendable, Hashable {
   public var optimization: String
   /// Count the instructions of one inference with callgrind (needs valgrind; NaN without it).
   public var callgrind: Bool
+  /// Models also run in int4 (packed, the generic `*_s4` kernels, out of place): generated
+  /// code and interpreter, as for int8 (paper Table 4's precision, on this host).
+  public var int4Models: [String]
 
   public init(
     models: [String], breakdownModels: [String] = [], seed: UInt64 = 2020, warmup: Int,
-    iterations: Int, optimization: String = "-O2", callgrind: Bool = true
+    iterations: Int, optimization: String = "-O2", callgrind: Bool = true,
+    int4Models: [String] = []
   ) {
     self.models = models
     self.breakdownModels = breakdownModels
@@ -34,6 +38,19 @@ public struct EngineConfig: Codable, Sendable, Hashable {
     self.iterations = iterations
     self.optimization = optimization
     self.callgrind = callgrind
+    self.int4Models = int4Models
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    models = try c.decode([String].self, forKey: .models)
+    breakdownModels = try c.decodeIfPresent([String].self, forKey: .breakdownModels) ?? []
+    seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 2020
+    warmup = try c.decode(Int.self, forKey: .warmup)
+    iterations = try c.decode(Int.self, forKey: .iterations)
+    optimization = try c.decodeIfPresent(String.self, forKey: .optimization) ?? "-O2"
+    callgrind = try c.decodeIfPresent(Bool.self, forKey: .callgrind) ?? true
+    int4Models = try c.decodeIfPresent([String].self, forKey: .int4Models) ?? []
   }
 
   /// The models of the paper's library comparison (Fig. 4, appendix B) not already listed:
@@ -54,7 +71,7 @@ public struct EngineConfig: Codable, Sendable, Hashable {
           "mcunet-in0", "mcunet-in1", "mcunet-in2", "mcunet-in3", "mcunet-in4", "mbv2-w0.35",
           "proxyless-w0.3", "proxyless-w0.3-r64", "mbv2-w0.3-r64",
         ] + appendixBModels, breakdownModels: ["mcunet-in0", "mcunet-in3"], warmup: 3,
-        iterations: profile == .full ? 51 : 11)
+        iterations: profile == .full ? 51 : 11, int4Models: ["mcunet-in0", "mbv2-w0.3-r64"])
     }
   }
 }
@@ -103,6 +120,8 @@ public enum EngineLibrary: String, CaseIterable, Sendable, Codable {
 /// One measured (model, library) pair.
 public struct EngineRow: Sendable, Hashable {
   public var model: String
+  /// `int8`, or `int4` (packed, generic `*_s4` kernels).
+  public var quant: String = "int8"
   /// An `EngineLibrary` raw value: `generated`, `interpreter` or a breakdown step.
   public var library: String
   public var resolution: Int
@@ -120,6 +139,9 @@ public struct EngineRow: Sendable, Hashable {
   public var bitExact: Bool
   /// TinyEngine README STM32H743 latency of this library, ms (nil where not published).
   public var paperLatencyMilliseconds: Double?
+
+  /// The model as tables and figures name it: the id, with ` (int4)` for int4 rows.
+  public var label: String { quant == "int8" ? model : "\(model) (\(quant))" }
 }
 
 /// Quantizes every model of `config` with seeded random weights, generates and compiles its C
@@ -144,26 +166,38 @@ public func measureEngine(
     countInstructions = false
   }
   var rows: [EngineRow] = []
-  for (n, id) in config.models.enumerated() {
+  let runs =
+    config.models.enumerated().map { ($0.offset, $0.element, BitWidth.int8) }
+    + config.int4Models.enumerated().map {
+      (config.models.count + $0.offset, $0.element, BitWidth.int4)
+    }
+  for (n, id, bitWidth) in runs {
     guard let model = ModelZoo.entry(id) else {
       throw ExperimentError.unknownModel(id, known: ModelZoo.allIDs)
     }
     let graph = try model.graph()
+    let int4 = bitWidth == .int4
     var rng = SeededGenerator(seed: config.seed &+ UInt64(n))
-    let q = try RandomQuantizedGraph.make(graph, using: &rng)
+    let q = try RandomQuantizedGraph.make(graph, bitWidth: bitWidth, using: &rng)
     let input = RandomQuantizedGraph.input(for: q, using: &rng)
     let expected = try IntegerInterpreter.run(q, input: input).last ?? []
-    let name = "m_" + id.map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined()
+    let name =
+      "m_" + id.map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined()
+      + (int4 ? "_int4" : "")
     let libraries: [EngineLibrary] =
-      config.breakdownModels.contains(id) ? EngineLibrary.allCases : [.generated, .interpreter]
+      config.breakdownModels.contains(id) && !int4
+      ? EngineLibrary.allCases : [.generated, .interpreter]
 
     for library in libraries {
       let program: CProgram
       let invoke: String
       if let setting = library.codeGeneration {
-        // Activations and the scratch our kernels really use, planned jointly.
-        let problem = graph.memoryProblem(.tinyEngine(inPlaceDepthwise: setting.inPlace))
-          .withKernelScratch(of: graph, options: setting.kernels)
+        // Activations and the scratch our kernels really use, planned jointly (int4: packed,
+        // out of place, the generic s4 kernels).
+        let precision: Precision = int4 ? .int4 : .int8
+        let problem = graph.memoryProblem(
+          .tinyEngine(inPlaceDepthwise: setting.inPlace && !int4), precision: precision
+        ).withKernelScratch(of: graph, precision: precision, options: setting.kernels)
         let plan = try OursPlanner().plan(problem.withScratchBuffers)
         program = try CodeGen.generate(
           q, plan: plan, problem: problem,
@@ -174,16 +208,17 @@ public func measureEngine(
         invoke = "mcu_interp_invoke"  // leaves the one-time blob parsing and planning out
       }
       let built = try builder.build(program, harness: Harness.ioMain(for: program))
-      defer { keepOrRemove(built, keep, id, library.rawValue) }
+      defer { keepOrRemove(built, keep, id, library.rawValue + (int4 ? "-int4" : "")) }
       let (output, latency) = try built.benchmark(
         input: input, warmup: config.warmup, iterations: config.iterations)
       let instructions =
         countInstructions ? try built.instructionCount(input: input, function: invoke) : nil
       let interpreter = library == .interpreter
-      let paper = paperLatency[id]
+      let paper = int4 ? nil : paperLatency[id]
       rows.append(
         EngineRow(
-          model: id, library: library.rawValue, resolution: graph.input.outputShape[1],
+          model: id, quant: int4 ? "int4" : "int8", library: library.rawValue,
+          resolution: graph.input.outputShape[1],
           macs: graph.macs, latencyMilliseconds: latency.medianMilliseconds,
           latencyMinMilliseconds: Double(latency.minNanoseconds) / 1e6,
           instructions: instructions, peakSRAMBytes: program.manifest.arenaBytes,
@@ -195,7 +230,7 @@ public func measureEngine(
           paperLatencyMilliseconds: interpreter
             ? paper?.tflm : library == .generated ? paper?.tinyEngine : nil))
     }
-    progress?.step(n + 1, id)
+    progress?.step(n + 1, id + (int4 ? " (int4)" : ""))
   }
   return rows
 }

@@ -39,6 +39,25 @@ import Testing
     #expect(generated.arenaBytes == 46_080 + 64)
   }
 
+  /// int4 rows: the same model packed, both libraries bit-exact with the Swift int4
+  /// reference, the activations in about half the int8 arena.
+  @Test func int4RowsAreBitExactInHalfTheArena() throws {
+    let config = EngineConfig(
+      models: ["mbv2-w0.3-r64"], warmup: 0, iterations: 1, callgrind: false,
+      int4Models: ["mbv2-w0.3-r64"])
+    let rows = try measureEngine(config)
+    #expect(rows.count == 4)
+    #expect(rows.allSatisfy { $0.bitExact })
+    let int4 = rows.filter { $0.quant == "int4" }
+    #expect(Set(int4.map(\.library)) == ["generated", "interpreter"])
+    #expect(int4.allSatisfy { $0.label == "mbv2-w0.3-r64 (int4)" })
+    let int8Arena = try #require(rows.first { $0.quant == "int8" && $0.library == "generated" })
+      .arenaBytes
+    let int4Arena = try #require(int4.first { $0.library == "generated" }).arenaBytes
+    #expect(int4Arena * 10 < int8Arena * 6, "int4 \(int4Arena) B vs int8 \(int8Arena) B")
+    #expect(rows.engineMarkdown().contains("mbv2-w0.3-r64 (int4)"))
+  }
+
   @Test func committedConfigEqualsBuiltIn() throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent().path

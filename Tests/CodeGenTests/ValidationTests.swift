@@ -142,6 +142,30 @@ import Testing
     #expect(program.manifest.layers[4].kernel == "mcu_pwconv_s8_cin4")
   }
 
+  /// A bias whose folded value fits Int32 but breaks the unsaturated requantization's bound
+  /// (|acc + b'|·2^left ≤ 2^30, RequantizationBound): the generic kernel, raw bias; exactly at
+  /// the bound, the specialization stays.
+  @Test func biasBeyondTheRequantizationBoundFallsBackToTheGenericKernel() throws {
+    var q = try Fixtures.quantized()
+    let (problem, plan) = try Fixtures.planned(q)
+    let i = 3  // pw, cIn 4
+    let inputOffset = -Int64(q.layers[2].output.zeroPoint)
+    let row = q.layers[i].weights.prefix(4)
+    let sum = row.reduce(Int64(0)) { $0 + Int64($1) }
+    let magnitude = row.reduce(Int64(0)) { $0 + Int64(abs(Int($1))) }
+    let shift = try q.convParams(ofNode: i).outputMultipliers[0].shift
+    let limit = (Int64(1) << 30) >> max(shift, 0)
+    // b' = b + inputOffset·Σw; the bound is 128·Σ|w| + |b'|.
+    q.layers[i].bias[0] = Int32(limit - 128 * magnitude - inputOffset * sum)
+    let atBound = try CodeGen.generate(q, plan: plan, problem: problem)
+    #expect(atBound.manifest.layers[i - 1].kernel == "mcu_pwconv_s8_cin4")
+    q.layers[i].bias[0] += 1
+    let beyond = try CodeGen.generate(q, plan: plan, problem: problem)
+    #expect(beyond.manifest.layers[i - 1].kernel == "mcu_pointwise_conv2d_s8")
+    #expect(beyond.manifest.layers[i - 1].biasFolded == false)
+    #expect(beyond.manifest.layers[4].kernel == "mcu_pwconv_s8_cin4")
+  }
+
   @Test func selfCheckHarnessChecksSizes() throws {
     let q = try Fixtures.quantized()
     let (problem, plan) = try Fixtures.planned(q)

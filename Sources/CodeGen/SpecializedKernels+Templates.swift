@@ -264,16 +264,7 @@ extension SpecializedKernels {
   /// SSE2 `pmaddwd`) plus one multiply, two adds and a shift (the per-output requantization
   /// dominates layers with few input channels otherwise).
   private static func pointwiseChannelMajorLoops(_ cIn: Int) -> String {
-    let four = """
-      const int16_t xa = x0[i];
-      const int16_t xb = x1[i];
-      const int16_t wa = w0[i];
-      const int16_t wb = w1[i];
-      a00 += wa * xa;
-      a01 += wb * xa;
-      a10 += wa * xb;
-      a11 += wb * xb;
-      """
+    let four = block2x2(weights: ("w0", "w1"), inputs: ("x0", "x1"))
     let two = """
       const int16_t xa = x0[i];
       a0 += w0[i] * xa;
@@ -372,6 +363,21 @@ extension SpecializedKernels {
             return MCU_OK;
 
           """
+  }
+
+  /// The body of a 2 output channels × 2 pixels dot-product loop over i: each operand loaded
+  /// once as int16 (int8 ones widen here), four int32 accumulators a<pixel><channel>.
+  private static func block2x2(weights w: (String, String), inputs x: (String, String)) -> String {
+    """
+    const int16_t wa = \(w.0)[i];
+    const int16_t wb = \(w.1)[i];
+    const int16_t xa = \(x.0)[i];
+    const int16_t xb = \(x.1)[i];
+    a00 += wa * xa;
+    a01 += wb * xa;
+    a10 += wa * xb;
+    a11 += wb * xb;
+    """
   }
 
   /// `for` loops over i in [0, cIn) with constant bounds: [0, 16⌊cIn/16⌋) and the remainder.
@@ -508,16 +514,7 @@ extension SpecializedKernels {
       }
       """
     }
-    let four = """
-      const int16_t wa = w0[i];
-      const int16_t wb = w1[i];
-      const int16_t xa = col0[i];
-      const int16_t xb = col1[i];
-      a00 += wa * xa;
-      a01 += wb * xa;
-      a10 += wa * xb;
-      a11 += wb * xb;
-      """
+    let four = block2x2(weights: ("w0", "w1"), inputs: ("col0", "col1"))
     let twoChannels = """
       const int16_t xa = col0[i];
       a0 += (int16_t)w0[i] * xa;

@@ -185,35 +185,50 @@ import _TestSupport
   /// run without a kernel error (constants are only range-checked, so flipped weights pass).
   @Test func randomByteFlipsFailCleanlyOrRun() throws {
     let q = try TestQuantizer.make(TestGraphs.corners(), seed: 12)
-    let valid = try ModelBlob.serialize(q)
     let input = TestQuantizer.input(for: q, seed: 13)
-    let tables = BlobLayout(valid).constants
-    var rng = SeededGenerator(seed: 0xF1A5)
-    var accepted = 0
-    var statuses: [String: Int] = [:]
-    for trial in 0..<400 {
-      var blob = valid
-      for _ in 0..<Int.random(in: 1...4, using: &rng) {
-        let position =
-          Int.random(in: 0..<10, using: &rng) < 8
-          ? Int.random(in: 0..<tables, using: &rng) : Int.random(in: 0..<valid.count, using: &rng)
-        blob[position] ^= UInt8.random(in: 1...255, using: &rng)
-      }
-      let runtime = Runtime(blob: blob, arenaBytes: 1 << 16)
-      statuses[statusName(runtime.initStatus), default: 0] += 1
-      if runtime.initStatus == MCU_INTERP_OK {
-        accepted += 1
-        #expect(runtime.invoke(input).status == MCU_INTERP_OK, "trial \(trial): \(runtime.message)")
-      } else {
-        #expect(
-          runtime.initStatus.rawValue >= MCU_INTERP_BAD_MAGIC.rawValue
-            && runtime.initStatus.rawValue <= MCU_INTERP_ARENA_TOO_SMALL.rawValue,
-          "trial \(trial): \(statusName(runtime.initStatus))")
-        #expect(!runtime.message.isEmpty, "trial \(trial): no message")
-      }
-    }
-    // Both outcomes occur, and several distinct validation paths are exercised.
-    #expect(accepted > 0 && accepted < 400, "accepted \(accepted) of 400: \(statuses)")
-    #expect(statuses.count >= 6, "\(statuses)")
+    expectByteFlipsFailCleanlyOrRun(
+      try ModelBlob.serialize(q), trials: 400, seed: 0xF1A5, invoke: { $0.invoke(input).status })
   }
+}
+
+/// `trials` seeded corruptions of `valid` (1–4 byte flips each, 80 % of them in the header and
+/// tables): init succeeds, and then `invoke` runs cleanly, or fails with a known status and a
+/// message. Both outcomes must occur, through at least six distinct statuses.
+func expectByteFlipsFailCleanlyOrRun(
+  _ valid: [UInt8], trials: Int, seed: UInt64,
+  invoke: (Runtime) -> mcu_interp_status,
+  sourceLocation: SourceLocation = #_sourceLocation
+) {
+  let tables = BlobLayout(valid).constants
+  var rng = SeededGenerator(seed: seed)
+  var accepted = 0
+  var statuses: [String: Int] = [:]
+  for trial in 0..<trials {
+    var blob = valid
+    for _ in 0..<Int.random(in: 1...4, using: &rng) {
+      let position =
+        Int.random(in: 0..<10, using: &rng) < 8
+        ? Int.random(in: 0..<tables, using: &rng) : Int.random(in: 0..<valid.count, using: &rng)
+      blob[position] ^= UInt8.random(in: 1...255, using: &rng)
+    }
+    let runtime = Runtime(blob: blob, arenaBytes: 1 << 16)
+    statuses[statusName(runtime.initStatus), default: 0] += 1
+    if runtime.initStatus == MCU_INTERP_OK {
+      accepted += 1
+      #expect(
+        invoke(runtime) == MCU_INTERP_OK, "trial \(trial): \(runtime.message)",
+        sourceLocation: sourceLocation)
+    } else {
+      #expect(
+        runtime.initStatus.rawValue >= MCU_INTERP_BAD_MAGIC.rawValue
+          && runtime.initStatus.rawValue <= MCU_INTERP_ARENA_TOO_SMALL.rawValue,
+        "trial \(trial): \(statusName(runtime.initStatus))", sourceLocation: sourceLocation)
+      #expect(
+        !runtime.message.isEmpty, "trial \(trial): no message", sourceLocation: sourceLocation)
+    }
+  }
+  #expect(
+    accepted > 0 && accepted < trials, "accepted \(accepted) of \(trials): \(statuses)",
+    sourceLocation: sourceLocation)
+  #expect(statuses.count >= 6, "\(statuses)", sourceLocation: sourceLocation)
 }

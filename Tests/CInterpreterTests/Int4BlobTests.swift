@@ -167,36 +167,9 @@ import _TestSupport
   /// (and then invoke runs cleanly) or fails with a known status and a message.
   @Test func randomByteFlipsOfAnInt4BlobFailCleanlyOrRun() throws {
     let q = try Self.int4Graph(seed: 12)
-    let valid = try ModelBlob.serialize(q)
     let input = try PackedInt4(packing: TestQuantizer.input(for: q, seed: 13)).bytes
-    let tables = BlobLayout(valid).constants
-    var rng = SeededGenerator(seed: 0x14F1)
-    var accepted = 0
-    var statuses: [String: Int] = [:]
-    for trial in 0..<300 {
-      var blob = valid
-      for _ in 0..<Int.random(in: 1...4, using: &rng) {
-        let position =
-          Int.random(in: 0..<10, using: &rng) < 8
-          ? Int.random(in: 0..<tables, using: &rng) : Int.random(in: 0..<valid.count, using: &rng)
-        blob[position] ^= UInt8.random(in: 1...255, using: &rng)
-      }
-      let runtime = Runtime(blob: blob, arenaBytes: 1 << 16)
-      statuses[statusName(runtime.initStatus), default: 0] += 1
-      if runtime.initStatus == MCU_INTERP_OK {
-        accepted += 1
-        #expect(
-          runtime.invoke(packed: input).status == MCU_INTERP_OK,
-          "trial \(trial): \(runtime.message)")
-      } else {
-        #expect(
-          runtime.initStatus.rawValue >= MCU_INTERP_BAD_MAGIC.rawValue
-            && runtime.initStatus.rawValue <= MCU_INTERP_ARENA_TOO_SMALL.rawValue,
-          "trial \(trial): \(statusName(runtime.initStatus))")
-        #expect(!runtime.message.isEmpty, "trial \(trial): no message")
-      }
-    }
-    #expect(accepted > 0 && accepted < 300, "accepted \(accepted) of 300: \(statuses)")
-    #expect(statuses.count >= 6, "\(statuses)")
+    expectByteFlipsFailCleanlyOrRun(
+      try ModelBlob.serialize(q), trials: 300, seed: 0x14F1,
+      invoke: { $0.invoke(packed: input).status })
   }
 }

@@ -692,10 +692,10 @@ mcu_status mcu_pwconv_s8_cin4(
       const int8_t *x1 = x0 + 4;
       int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
       for (int32_t i = 0; i < 4; ++i) {
-        const int16_t xa = x0[i];
-        const int16_t xb = x1[i];
         const int16_t wa = w0[i];
         const int16_t wb = w1[i];
+        const int16_t xa = x0[i];
+        const int16_t xb = x1[i];
         a00 += wa * xa;
         a01 += wb * xa;
         a10 += wa * xb;

@@ -20,6 +20,31 @@ import Testing
     #expect(out.stdoutText.hasPrefix("OK"), sourceLocation: sourceLocation)
   }
 
+  /// The int16 specializations at their edges, under ASan + UBSan: regular convs with odd
+  /// output channels (the one-channel tail) on odd widths (the one-pixel tail), 3×3 and a
+  /// strided 5×5, then pointwise and linear with odd cOut and cIn not a multiple of 16.
+  @Test func specializedConvTailsMatchInterpreterUnderSanitizers() throws {
+    var b = GraphBuilder(name: "convtails")
+    var x = try b.addInput(height: 9, width: 7, channels: 5)
+    x = try b.add(
+      .conv2d(.init(outChannels: 7, kernel: 3, stride: 1, activation: .relu6)), inputs: [x],
+      name: "k3")
+    x = try b.add(
+      .conv2d(.init(outChannels: 3, kernel: 5, stride: 2, activation: .relu)), inputs: [x],
+      name: "k5s2")
+    x = try b.add(
+      .conv2d(.init(outChannels: 5, kernel: 1, stride: 1, activation: .none)), inputs: [x],
+      name: "pw")
+    try b.add(.linear(LinearAttributes(outFeatures: 3)), inputs: [x], name: "fc")
+    let c = try GeneratedCase(b.graph, seed: 21)
+    let kernels = c.program.manifest.kernels
+    #expect(kernels.contains("mcu_conv2d_s8_k3x3_s1_p1_cin5"))
+    #expect(kernels.contains("mcu_conv2d_s8_k5x5_s2_p2_cin7"))
+    #expect(kernels.contains("mcu_pwconv_s8_cin3"))
+    #expect(kernels.contains { $0.hasPrefix("mcu_fc_s8_cin") })
+    expectPassed(try c.runSelfCheck(options: .sanitized))
+  }
+
   @Test func chainWithSpecializedConvAndPoolMatchesInterpreter() throws {
     let c = try GeneratedCase(TinyGraphs.chain(), seed: 11)
     #expect(c.program.manifest.kernels.contains("mcu_conv2d_s8_k5x5_s1_p2_cin8"))

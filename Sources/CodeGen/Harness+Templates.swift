@@ -1,8 +1,16 @@
 // Harness+Templates.swift
-// The fixed C text of the two harness mains (Harness.swift), parameterized by the API name.
+// The fixed C text of the harness mains (Harness.swift, Harness+Stream.swift), parameterized by
+// the API name. The I/O and streaming mains share the prelude (includes, buffers, clock) and
+// the timing loop.
 
 extension Harness {
   static func ioBody(name: String, prefix: String, byteType: String = "int8_t") -> String {
+    ioPrelude(prefix: prefix, byteType: byteType) + readInputFunction(prefix: prefix)
+      + benchFunction(name: name, prefix: prefix) + ioMainFunction(name: name, prefix: prefix)
+  }
+
+  /// Includes, the static input and output buffers, `now_ns` and `compare_i64`.
+  static func ioPrelude(prefix: String, byteType: String) -> String {
     """
     // clock_gettime and CLOCK_MONOTONIC are POSIX, not C99.
     #define _POSIX_C_SOURCE 199309L
@@ -30,6 +38,12 @@ extension Harness {
       return (x > y) - (x < y);
     }
 
+
+    """
+  }
+
+  static func readInputFunction(prefix: String) -> String {
+    """
     // Reads exactly \(prefix)_INPUT_BYTES bytes from `path` (NULL: stdin); 1 on success.
     static int read_input(const char *path) {
       FILE *file = path != NULL ? fopen(path, "rb") : stdin;
@@ -46,6 +60,13 @@ extension Harness {
       return 1;
     }
 
+
+    """
+  }
+
+  /// `bench(warmup, iterations)`: times invokes on `input_buffer`, prints the `latency_ns` line.
+  static func benchFunction(name: String, prefix: String) -> String {
+    """
     // Times `iterations` invokes after `warmup` untimed ones; prints the median to stderr.
     static int bench(long warmup, long iterations) {
       for (long i = 0; i < warmup; ++i) {
@@ -73,7 +94,13 @@ extension Harness {
       return 1;
     }
 
-    int main(int argc, char **argv) {
+
+    """
+  }
+
+  /// The argument parsing of both mains: `[--bench WARMUP ITERATIONS] [INPUT_FILE]`.
+  static func parseArguments() -> String {
+    """
       long warmup = 0;
       long iterations = 0;
       int next = 1;
@@ -87,24 +114,31 @@ extension Harness {
         fprintf(stderr, "usage: %s [--bench WARMUP ITERATIONS] [INPUT_FILE]\\n", argv[0]);
         return 64;
       }
-      if (!read_input(path)) return 66;
-      if (iterations > 0 && !bench(warmup, iterations)) {
-        fprintf(stderr, "\(name)_invoke failed while timing\\n");
-        return \(statusExitCode);
-      }
-      const \(name)_status status = \(name)_invoke(input_buffer, output_buffer);
-      if (status != \(prefix)_OK) {
-        fprintf(stderr, "\(name)_invoke returned %d\\n", (int)status);
-        return \(statusExitCode);
-      }
-      if (fwrite(output_buffer, 1, \(prefix)_OUTPUT_BYTES, stdout) !=
-          (size_t)\(prefix)_OUTPUT_BYTES) {
-        return 74;
-      }
-      return 0;
-    }
 
     """
+  }
+
+  static func ioMainFunction(name: String, prefix: String) -> String {
+    "int main(int argc, char **argv) {\n" + parseArguments()
+      + """
+        if (!read_input(path)) return 66;
+        if (iterations > 0 && !bench(warmup, iterations)) {
+          fprintf(stderr, "\(name)_invoke failed while timing\\n");
+          return \(statusExitCode);
+        }
+        const \(name)_status status = \(name)_invoke(input_buffer, output_buffer);
+        if (status != \(prefix)_OK) {
+          fprintf(stderr, "\(name)_invoke returned %d\\n", (int)status);
+          return \(statusExitCode);
+        }
+        if (fwrite(output_buffer, 1, \(prefix)_OUTPUT_BYTES, stdout) !=
+            (size_t)\(prefix)_OUTPUT_BYTES) {
+          return 74;
+        }
+        return 0;
+      }
+
+      """
   }
 
   /// `<name>_trace_layer`: compares each traced layer with its `layer_checks` entry.

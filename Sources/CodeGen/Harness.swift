@@ -109,12 +109,12 @@ public enum Harness {
       + traceFunction(name: program.name, count: rows.count, byteType: byteType(program))
   }
 
-  private static func isInt4(_ program: CProgram) -> Bool {
+  static func isInt4(_ program: CProgram) -> Bool {
     program.manifest.precision == "int4"
   }
 
   /// The C type of the program's activation bytes (`uint8_t` for packed int4).
-  private static func byteType(_ program: CProgram) -> String {
+  static func byteType(_ program: CProgram) -> String {
     isInt4(program) ? "uint8_t" : "int8_t"
   }
 

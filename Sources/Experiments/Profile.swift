@@ -32,6 +32,11 @@ public let experimentCatalog: [ExperimentInfo] = [
     summary: "generated code vs interpreter: latency, peak SRAM, Flash, bit-exactness",
     available: true),
   ExperimentInfo(
+    name: "deploy", artifact: "§4 deployment path (Table 2's accuracy on generated code)",
+    summary: "a trained model quantized (int8/int4), generated, compiled and run on the test "
+      + "set: float vs integer reference vs generated top-1, agreement, SRAM, Flash, latency",
+    available: true),
+  ExperimentInfo(
     name: "search-space", artifact: "Fig. 3, Table 6",
     summary: "FLOPs CDF of the W×R search spaces under 320 kB / 1 MB", available: false),
   ExperimentInfo(

@@ -120,6 +120,9 @@ public enum TrainDataSpec: Sendable, Hashable, CustomStringConvertible {
 struct TrainData {
   var train: any BatchSource
   var validation: any BatchSource
+  /// The training split with the validation split's preprocessing (no augmentation), in a
+  /// seeded shuffled order: the calibration set of post-training quantization (`repro deploy`).
+  var calibration: any BatchSource
   var classes: Int
   /// The shape `[H, W, C]` of one sample: `[r, r, 3]` for images, `[49, 10, 1]` for speech.
   var inputShape: Shape
@@ -150,18 +153,24 @@ extension TrainRunConfig {
       let validation = SyntheticClassification.source(
         sampleShape: shape, classes: classes, count: validationSamples, batchSize: batchSize,
         seed: seed, split: 1, shuffle: false, signal: signal)
+      // The training samples themselves (synthetic data has no augmentation), in order.
+      let calibration = ArrayBatchSource(
+        images: train.images, labels: train.labels, sampleShape: shape, batchSize: batchSize,
+        shuffle: false)
       return TrainData(
-        train: train, validation: validation, classes: classes, inputShape: shape,
+        train: train, validation: validation, calibration: calibration, classes: classes,
+        inputShape: shape,
         summary: "synthetic 4×4 class patterns × \(syntheticSignal) + N(0, 1) noise, "
           + "\(classes) classes, train \(trainSamples), val \(validationSamples), \(resolution)²")
     case .imageFolder(let root):
       let trainSet = try ImageFolderDataset(root: root, split: "train")
       let valSet = try ImageFolderDataset(root: root, split: "val")
-      let (train, validation) = try imageSources(
+      let (train, validation, calibration) = try imageSources(
         train: trainSet.samples, validation: valSet.samples, trainSplit: "\(root)/train",
         eval: .imageNetEval(resolution: resolution), resolution: resolution)
       return TrainData(
-        train: train, validation: validation, classes: trainSet.classes.count,
+        train: train, validation: validation, calibration: calibration,
+        classes: trainSet.classes.count,
         inputShape: [resolution, resolution, 3],
         summary: "image folder \(root): \(trainSet.classes.count) classes, train "
           + "\(trainSet.count) (RandomResizedCrop scale ≥ \(minCropScale ?? 0.08) + flip), val "
@@ -173,11 +182,13 @@ extension TrainRunConfig {
     }
   }
 
-  /// Image files through the training augmentation and `eval`, as batch sources.
+  /// Image files through the training augmentation and `eval`, as batch sources: training,
+  /// validation, and the training files through `eval` in a seeded shuffled order
+  /// (calibration).
   private func imageSources(
     train: [LabeledFile], validation: [LabeledFile], trainSplit: String, eval: ImageTransform,
     resolution: Int
-  ) throws -> (any BatchSource, any BatchSource) {
+  ) throws -> (any BatchSource, any BatchSource, any BatchSource) {
     let trainSource = SampleBatchSource(
       BatchIterator(
         ImageSampleSource(files: train, transform: trainTransform(resolution: resolution)),
@@ -186,11 +197,15 @@ extension TrainRunConfig {
       BatchIterator(
         ImageSampleSource(files: validation, transform: eval),
         batchSize: batchSize, shuffle: false, seed: seed, threads: threads))
+    let calibrationSource = SampleBatchSource(
+      BatchIterator(
+        ImageSampleSource(files: train, transform: eval),
+        batchSize: batchSize, shuffle: true, seed: seed, threads: threads))
     guard trainSource.batchesPerEpoch > 0 else {
       throw TrainExperimentError.tooFewSamples(
         split: trainSplit, samples: train.count, batchSize: batchSize)
     }
-    return (trainSource, validationSource)
+    return (trainSource, validationSource, calibrationSource)
   }
 
   /// VWW: `ROOT/train` and `ROOT/val` when both exist, else `ROOT`'s two class folders split
@@ -211,12 +226,13 @@ extension TrainRunConfig {
       validationFiles = validationIndices.map { all.samples[$0] }
       layout = "one folder, seeded stratified 90/10 split"
     }
-    let (train, validation) = try imageSources(
+    let (train, validation, calibration) = try imageSources(
       train: trainFiles, validation: validationFiles, trainSplit: "\(root)/train",
       eval: .visualWakeWordsEval(resolution: resolution), resolution: resolution)
     let persons = { (files: [LabeledFile]) in files.filter { $0.label == 1 }.count }
     return TrainData(
-      train: train, validation: validation, classes: VisualWakeWordsDataset.classes.count,
+      train: train, validation: validation, calibration: calibration,
+      classes: VisualWakeWordsDataset.classes.count,
       inputShape: [resolution, resolution, 3],
       summary: "Visual Wake Words \(root) (\(layout)): 2 classes (non_person, person), train "
         + "\(trainFiles.count) (\(persons(trainFiles)) person; RandomResizedCrop scale ≥ "
@@ -244,6 +260,10 @@ extension TrainRunConfig {
       BatchIterator(
         SpeechSampleSource(valSet, augmentation: .none), batchSize: batchSize, shuffle: false,
         seed: seed, threads: threads))
+    let calibration = SampleBatchSource(
+      BatchIterator(
+        SpeechSampleSource(trainSet, augmentation: .none), batchSize: batchSize, shuffle: true,
+        seed: seed, threads: threads))
     guard train.batchesPerEpoch > 0 else {
       throw TrainExperimentError.tooFewSamples(
         split: "\(root) (training split)", samples: trainSet.count, batchSize: batchSize)
@@ -251,7 +271,8 @@ extension TrainRunConfig {
     let shape = trainSource.sampleShape
     let noise = trainSet.backgroundNoise.count
     return TrainData(
-      train: train, validation: validation, classes: SpeechCommandsDataset.labels.count,
+      train: train, validation: validation, calibration: calibration,
+      classes: SpeechCommandsDataset.labels.count,
       inputShape: shape,
       summary: "Speech Commands v2 \(root): 12 classes (_silence_, _unknown_, 10 keywords), "
         + "train \(trainSet.count) (files in neither list; time shift ±100 ms + background noise "

@@ -71,6 +71,55 @@ public struct BuiltProgram: Sendable {
     try run(input: input, arguments: []).output
   }
 
+  /// Runs a streaming harness (`Harness.streamMain`) over `inputs` and returns one output per
+  /// input, in order: the inputs are written to the program's stdin back to back and its
+  /// stdout is split into output records. int4 programs take and return VALUES, as
+  /// `run(input:)`; each record is packed on its own.
+  ///
+  /// At most `maxInputsPerProcess` inputs go through one process (each process has the
+  /// builder's time limit), so a large test set costs a few process starts, not one per image.
+  ///
+  /// - Throws: `CodeGenError.harnessSizeMismatch` naming the first input of the wrong size,
+  ///   `.harnessValueOutOfRange` for an int4 value outside `-8...7`, the errors of a failing
+  ///   run, or `RunnerError.unparsableOutput` when the output is not one record per input (a
+  ///   program built with `Harness.ioMain` answers only the first).
+  public func runMany(inputs: [[Int8]], maxInputsPerProcess: Int = 4096) throws -> [[Int8]] {
+    precondition(maxInputsPerProcess > 0, "maxInputsPerProcess must be positive")
+    let inputElements = manifest.inputShape.reduce(1, *)
+    for (i, input) in inputs.enumerated() where input.count != inputElements {
+      throw CodeGenError.harnessSizeMismatch(
+        what: "input \(i)", expected: inputElements, actual: input.count)
+    }
+    var outputs: [[Int8]] = []
+    outputs.reserveCapacity(inputs.count)
+    for start in stride(from: 0, to: inputs.count, by: maxInputsPerProcess) {
+      let chunk = inputs[start..<min(start + maxInputsPerProcess, inputs.count)]
+      outputs += try runStream(chunk, firstIndex: start)
+    }
+    return outputs
+  }
+
+  /// One process over `inputs` (numbered from `firstIndex` in error messages).
+  private func runStream(_ inputs: ArraySlice<[Int8]>, firstIndex: Int) throws -> [[Int8]] {
+    var bytes: [UInt8] = []
+    for (i, input) in zip(firstIndex..., inputs) {
+      bytes += try Harness.ioBytes(input, manifest: manifest, what: "input \(i)")
+    }
+    let out = try runner.run(executable, [], input: bytes, timeout: options.timeout)
+    let elements = manifest.outputShape.reduce(1, *)
+    let record = Harness.ioByteCount(elements, manifest: manifest)
+    guard out.stdout.count == record * inputs.count else {
+      throw RunnerError.unparsableOutput(
+        command: out.command,
+        expected: "\(inputs.count) output records of \(record) bytes (got \(out.stdout.count) "
+          + "bytes; was the program built with Harness.streamMain?)", output: out.stderr)
+    }
+    return (0..<inputs.count).map { k in
+      Harness.ioValues(
+        Array(out.stdout[(k * record)..<((k + 1) * record)]), count: elements, manifest: manifest)
+    }
+  }
+
   /// Runs `warmup` untimed and `iterations` timed invokes inside the program and returns the
   /// output and the latency it printed (int4 programs: values, as `run(input:)`).
   public func benchmark(input: [Int8], warmup: Int = 3, iterations: Int = 20) throws

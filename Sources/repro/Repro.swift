@@ -10,6 +10,7 @@ struct Repro: ParsableCommand {
     abstract: "Reproduce the tables and figures of MCUNet (Lin et al., NeurIPS 2020).",
     subcommands: [
       List.self, PrepareData.self, Memory.self, Engine.self, TrainCommand.self, BenchCommand.self,
+      DeployCommand.self,
     ])
 }
 

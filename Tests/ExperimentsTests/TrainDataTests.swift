@@ -218,6 +218,34 @@ import Training
 
   // MARK: - Speech Commands
 
+  /// The calibration source of `repro deploy` is the training split through the evaluation
+  /// preprocessing: every training image once, identical on every read (no augmentation). The
+  /// tree's train and val folders hold the same PNGs, so it yields the validation images.
+  @Test func calibrationSourceIsTheTrainingSplitWithEvaluationPreprocessing() throws {
+    try withTemporaryDirectory { root in
+      try writeVWWTree(root, splits: ["train", "val"], count: 3)
+      var data = try tinyConfig(data: "vww:\(root)").openData(resolution: 16)
+      func images(_ source: inout any BatchSource) throws -> (images: [[Float]], labels: [Int]) {
+        try source.startEpoch(0, skipping: 0)
+        var result: (images: [[Float]], labels: [Int]) = ([], [])
+        while let batch = try source.nextBatch() {
+          let per = batch.images.count / batch.count
+          for i in 0..<batch.count {
+            result.images.append(Array(batch.images[(i * per)..<((i + 1) * per)]))
+          }
+          result.labels += batch.labels
+        }
+        return result
+      }
+      let first = try images(&data.calibration)
+      let again = try images(&data.calibration)
+      let validation = try images(&data.validation)
+      #expect(first.images.count == 6 && first.labels.sorted() == [0, 0, 0, 1, 1, 1])
+      #expect(first.images == again.images && first.labels == again.labels)
+      #expect(Set(first.images) == Set(validation.images))
+    }
+  }
+
   @Test func speechTrainsEndToEndOnTheMFCCInput() throws {
     try withTemporaryDirectory { dir in
       let root = dir + "/speech-tiny"

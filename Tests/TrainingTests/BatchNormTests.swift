@@ -236,6 +236,25 @@ import _TestSupport
               accumulating: accumulating, dGamma: &dgG, dBeta: &dbG,
               gate: BatchNorm.Gate(output: y, open: open))
             #expect(dxG == dxE && dgG == dgE && dbG == dbE, "\(activation) \(accumulating)")
+            // The gate recomputed from the input with the forward's coefficients (what the
+            // model uses) equals the one read from the output.
+            var dxR = [Float](repeating: 0.25, count: m * c)
+            var (dgR, dbR) = ([Float](repeating: 0, count: c), [Float](repeating: 0, count: c))
+            dy.withUnsafeBufferPointer { dyb in
+              x.withUnsafeBufferPointer { xb in
+                dxR.withUnsafeMutableBufferPointer { dxb in
+                  guard let dyp = dyb.baseAddress, let xp = xb.baseAddress,
+                    let dxp = dxb.baseAddress
+                  else { return }
+                  bn.backwardPlan(
+                    dOutput: dyp, input: xp, rows: m, gamma: gamma, saved: saved,
+                    gate: .recomputed(open: open), accumulating: accumulating, dGamma: &dgR,
+                    dBeta: &dbR
+                  ).run(dyp, xp, xp, into: dxp)
+                }
+              }
+            }
+            #expect(dxR == dxG && dgR == dgG && dbR == dbG, "recomputed \(activation)")
           }
         }
       }

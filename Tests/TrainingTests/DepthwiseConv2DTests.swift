@@ -111,14 +111,15 @@ import _TestSupport
 
   /// Both gradients against a Float64 scatter-form reference (each output gradient pushed to
   /// the input pixels and taps it came from) over kernels, strides, paddings and channel
-  /// counts that exercise every channel block (16, 8 and single channels) and the
-  /// four-pixel interior path, on odd sizes with a batch of 2.
+  /// counts that exercise every channel block (16, 8, 4 and single channels; the multi-tap
+  /// dWeight loop of kW = 3, 5, 7 and the tap-by-tap one of the other widths) and the
+  /// four-pixel paths (forward; dInput in every stride phase), on odd sizes with a batch of 2.
   @Test func backwardMatchesScatterReferenceOverSweep() {
     var rng = SeededGenerator(seed: 24)
-    withEvery("k", in: [1, 3, 5, 7]) { k in
-      withEvery("stride", in: [1, 2]) { s in
+    withEvery("k", in: [1, 2, 3, 5, 7]) { k in
+      withEvery("stride", in: [1, 2, 3]) { s in
         withEvery("padding", in: paddings(kernel: k)) { p in
-          withEvery("C", in: [1, 8, 17, 25]) { c in
+          withEvery("C", in: [1, 4, 8, 13, 17, 25]) { c in
             let dw = DepthwiseConv2D(
               inputHeight: 9, inputWidth: 11, channels: c, kernel: k, stride: s, padding: p)
             let x = randomValues(dw.inputShape(batch: 2).count, using: &rng)
@@ -137,6 +138,63 @@ import _TestSupport
             assertClose(y.doubles, Reference.depthwiseConv2d(x, weight: w, op: dw), atol: 1e-5)
           }
         }
+      }
+    }
+  }
+
+  /// Overwriting dInput (the model's first writer) equals accumulating into zeros, bit for bit,
+  /// and writes every input pixel, covered or not (stride 3 with a 2-wide kernel leaves
+  /// columns uncovered).
+  @Test func overwritingBackwardInputEqualsAccumulatingIntoZeros() {
+    var rng = SeededGenerator(seed: 25)
+    withEvery("k", in: [2, 3, 7]) { k in
+      withEvery("stride", in: [1, 2, 3]) { s in
+        withEvery("padding", in: paddings(kernel: k)) { p in
+          withEvery("C", in: [3, 20]) { c in
+            let dw = DepthwiseConv2D(
+              inputHeight: 10, inputWidth: 17, channels: c, kernel: k, stride: s, padding: p)
+            let w = randomValues(dw.weightShape.count, using: &rng).floats
+            let dy = randomValues(dw.outputShape(batch: 2).count, using: &rng).floats
+            var accumulated = [Float](repeating: 0, count: dw.inputShape(batch: 2).count)
+            dw.backwardInput(dOutput: dy, weight: w, accumulatingInto: &accumulated)
+            var overwritten = [Float](repeating: .nan, count: accumulated.count)
+            overwritten.withUnsafeMutableBufferPointer { dx in
+              guard let dx = dx.baseAddress else { return }
+              dw.backwardInput(dOutput: dy, weight: w, into: dx, accumulate: false, batch: 2)
+            }
+            expectBitIdentical(overwritten, accumulated, "dInput")
+          }
+        }
+      }
+    }
+  }
+
+  /// The forward that records batch-norm moments unit by unit (units that start and end
+  /// inside output rows, split over the cores) writes the same output as the plain forward
+  /// and the same moments as measuring it afterwards.
+  @Test func forwardRecordingMomentsEqualsMeasuringAfterwards() {
+    var rng = SeededGenerator(seed: 26)
+    withEvery("k, stride", in: [(3, 1), (5, 2), (7, 1)]) { ks in
+      withEvery("C", in: [5, 24]) { c in
+        let dw = DepthwiseConv2D(
+          inputHeight: 37, inputWidth: 23, channels: c, kernel: ks.0, stride: ks.1,
+          padding: .symmetric(ks.0 / 2))
+        let n = 3
+        let x = randomValues(dw.inputShape(batch: n).count, using: &rng).floats
+        let w = randomValues(dw.weightShape.count, using: &rng).floats
+        var plain = [Float](repeating: .nan, count: dw.outputShape(batch: n).count)
+        dw.forward(x, weight: w, into: &plain)
+        var recorded = [Float](repeating: .nan, count: plain.count)
+        var moments = ChannelMoments()
+        recorded.withUnsafeMutableBufferPointer { y in
+          guard let y = y.baseAddress else { return }
+          dw.forward(x, weight: w, into: y, batch: n, moments: &moments)
+        }
+        expectBitIdentical(recorded, plain, "output")
+        var measured = ChannelMoments()
+        measured.measure(plain, rows: plain.count / c, channels: c)
+        let (a, b) = (moments.meanAndVariance(), measured.meanAndVariance())
+        #expect(a.mean == b.mean && a.variance == b.variance)
       }
     }
   }

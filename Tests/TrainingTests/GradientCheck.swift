@@ -4,6 +4,7 @@
 // Float64, and the projection trick that turns an op's output into a scalar loss.
 
 import TensorModule
+import Testing
 import Training
 
 /// Central finite differences in Float64.
@@ -48,4 +49,25 @@ extension Array where Element == Float {
 /// The padding variants every window-op sweep covers for a kernel of size `k`.
 func paddings(kernel k: Int) -> [WindowPadding] {
   [.valid, .symmetric(k / 2), WindowPadding(top: 0, left: k / 2, bottom: k / 2 + 1, right: 1)]
+}
+
+/// Expects `actual` and `expected` to hold the same bits, reporting the mismatch count and the
+/// first mismatch instead of both arrays (which would be unreadable, and slow to diff, for the
+/// large buffers of the tiled paths).
+func expectBitIdentical(
+  _ actual: [Float], _ expected: [Float], _ what: String,
+  sourceLocation: SourceLocation = #_sourceLocation
+) {
+  guard actual.count == expected.count else {
+    let message = "\(what): \(actual.count) elements, expected \(expected.count)"
+    Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+    return
+  }
+  let mismatches = actual.indices.filter { actual[$0].bitPattern != expected[$0].bitPattern }
+  if let first = mismatches.first {
+    let message =
+      "\(what): \(mismatches.count) of \(actual.count) elements differ; first at \(first): "
+      + "\(actual[first]) vs \(expected[first])"
+    Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+  }
 }

@@ -75,10 +75,14 @@ extension GraphModel {
         var z = [Float]()
         swap(&z, &buffers.preNorm[j])
         defer { swap(&z, &buffers.preNorm[j]) }
-        convolve(layer, x, into: &z)
         // The activation is fused into the batch norm's store.
-        normalize(
-          norm, z, into: &out, pass: pass, clampingTo: ActivationFunction.clamp(layer.activation))
+        let clamp = ActivationFunction.clamp(layer.activation)
+        if pass == .inference {
+          convolve(layer, x, into: &z)
+          normalizeInference(norm, z, into: &out, clampingTo: clamp)
+        } else {
+          convolveAndNormalize(layer, norm, x, z: &z, into: &out, pass: pass, clampingTo: clamp)
+        }
         return
       } else {
         convolve(layer, x, into: &out)
@@ -127,31 +131,72 @@ extension GraphModel {
     }
   }
 
-  /// Batch norm of `z` into `out` in the statistics `pass` asks for, then clamped to `clamp`
-  /// (the fused activation).
-  private mutating func normalize(
-    _ norm: NormLayer, _ z: [Float], into out: inout [Float], pass: ForwardPass,
-    clampingTo clamp: ClosedRange<Float>?
+  /// Training-mode (or recalibration) conv/depthwise + batch norm: the convolution into `z`
+  /// with the batch-norm moments of its output recorded on the fly (tile by tile for a tiled
+  /// conv, `Conv2D.forward(…moments:)`), then the normalization into `out`, clamped to
+  /// `clamp`. Recalibration uses momentum 1, so each running statistic becomes this batch's
+  /// mean and unbiased variance.
+  private mutating func convolveAndNormalize(
+    _ layer: Layer, _ norm: NormLayer, _ x: [Float], z: inout [Float], into out: inout [Float],
+    pass: ForwardPass, clampingTo clamp: ClosedRange<Float>?
   ) {
-    let (gamma, beta, s) = (
-      parameters[norm.gamma].value, parameters[norm.beta].value, norm.statistics
-    )
-    switch pass {
-    case .training:
-      norm.op.forwardTraining(
-        z, gamma: gamma, beta: beta, into: &out, saved: &buffers.saved[s],
-        running: &runningStatistics[s], clampingTo: clamp)
-    case .inference:
-      norm.op.forwardInference(
-        z, gamma: gamma, beta: beta, running: runningStatistics[s], into: &out,
-        clampingTo: clamp)
-    case .recalibration:
-      // Momentum 1: the running statistics become this batch's mean and unbiased variance.
-      let op = BatchNorm(channels: norm.op.channels, epsilon: norm.op.epsilon, momentum: 1)
-      op.forwardTraining(
-        z, gamma: gamma, beta: beta, into: &out, saved: &buffers.saved[s],
-        running: &runningStatistics[s], clampingTo: clamp)
+    guard let weight = layer.weight else { preconditionFailure("convolution without weight") }
+    let n = buffers.batch
+    let channels = norm.op.channels
+    let op =
+      pass == .recalibration
+      ? BatchNorm(channels: channels, epsilon: norm.op.epsilon, momentum: 1) : norm.op
+    var moments = ChannelMoments()
+    swap(&moments, &buffers.moments)
+    defer { swap(&moments, &buffers.moments) }
+    var workspace = [Float]()
+    swap(&workspace, &buffers.workspace)
+    defer { swap(&workspace, &buffers.workspace) }
+    let (w, bias) = (parameters[weight].value, layer.bias.map { parameters[$0].value })
+    let (gamma, beta) = (parameters[norm.gamma].value, parameters[norm.beta].value)
+    x.withUnsafeBufferPointer { xb in
+      z.withUnsafeMutableBufferPointer { zb in
+        out.withUnsafeMutableBufferPointer { yb in
+          workspace.withUnsafeMutableBufferPointer { ws in
+            guard let x = xb.baseAddress, let z = zb.baseAddress, let y = yb.baseAddress else {
+              return
+            }
+            let m = zb.count / channels
+            switch layer.kind {
+            case .conv(let conv):
+              withOptionalPointer(bias) { bias in
+                conv.forward(
+                  x, weight: w, bias: bias, into: z, batch: n, workspace: ws, moments: &moments)
+              }
+            case .depthwise(let depthwise):
+              if let bias {
+                depthwise.forward(x, weight: w, into: z, batch: n)
+                ActivationFunction.addBias(bias, to: z, rows: m)
+                moments.measure(z, rows: m, channels: channels)
+              } else {
+                depthwise.forward(x, weight: w, into: z, batch: n, moments: &moments)
+              }
+            default:
+              preconditionFailure("not a convolution")
+            }
+            op.forwardTraining(
+              z, rows: m, moments: moments, gamma: gamma, beta: beta, into: y,
+              saved: &buffers.saved[norm.statistics],
+              running: &runningStatistics[norm.statistics], clampingTo: clamp)
+          }
+        }
+      }
     }
+  }
+
+  /// Inference-mode batch norm of `z` into `out` with the running statistics, clamped to
+  /// `clamp` (the fused activation).
+  private func normalizeInference(
+    _ norm: NormLayer, _ z: [Float], into out: inout [Float], clampingTo clamp: ClosedRange<Float>?
+  ) {
+    norm.op.forwardInference(
+      z, gamma: parameters[norm.gamma].value, beta: parameters[norm.beta].value,
+      running: runningStatistics[norm.statistics], into: &out, clampingTo: clamp)
   }
 }
 
@@ -185,29 +230,31 @@ enum ActivationFunction {
     _ activation: Activation, dOutput: [Float], output: [Float], into dInput: inout [Float]
   ) {
     ModelBuffers.setCount(&dInput, dOutput.count)
+    dInput.withUnsafeMutableBufferPointer { dx in
+      guard let dx = dx.baseAddress else { return }
+      backward(activation, dOutput: dOutput, output: output, into: dx, count: dOutput.count)
+    }
+  }
+
+  /// `backward` over `count` elements of raw buffers.
+  static func backward(
+    _ activation: Activation, dOutput dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+    into dx: UnsafeMutablePointer<Float>, count n: Int
+  ) {
     let upper: Float = activation == .relu6 ? 6 : .infinity
     let (lower, top) = (SIMD8<Float>(repeating: 0), SIMD8<Float>(repeating: upper))
-    dOutput.withUnsafeBufferPointer { dyb in
-      output.withUnsafeBufferPointer { yb in
-        dInput.withUnsafeMutableBufferPointer { dxb in
-          guard let dy = dyb.baseAddress, let y = yb.baseAddress, let dx = dxb.baseAddress
-          else { return }
-          let n = dxb.count
-          var i = 0
-          while i + 8 <= n {
-            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-            let dyv = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
-            let keep = (yv .> lower) .& (yv .< top)
-            let dxv = SIMD8<Float>(repeating: 0).replacing(with: dyv, where: keep)
-            UnsafeMutableRawPointer(dx + i).storeBytes(of: dxv, as: SIMD8<Float>.self)
-            i += 8
-          }
-          while i < n {
-            dx[i] = y[i] > 0 && y[i] < upper ? dy[i] : 0
-            i += 1
-          }
-        }
-      }
+    var i = 0
+    while i + 8 <= n {
+      let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+      let dyv = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+      let keep = (yv .> lower) .& (yv .< top)
+      let dxv = SIMD8<Float>(repeating: 0).replacing(with: dyv, where: keep)
+      UnsafeMutableRawPointer(dx + i).storeBytes(of: dxv, as: SIMD8<Float>.self)
+      i += 8
+    }
+    while i < n {
+      dx[i] = y[i] > 0 && y[i] < upper ? dy[i] : 0
+      i += 1
     }
   }
 
@@ -215,10 +262,17 @@ enum ActivationFunction {
   static func addBias(_ bias: [Float], to y: inout [Float]) {
     let c = bias.count
     y.withUnsafeMutableBufferPointer { yb in
-      bias.withUnsafeBufferPointer { b in
-        for row in 0..<(yb.count / c) {
-          for ch in 0..<c { yb[row * c + ch] += b[ch] }
-        }
+      guard let y = yb.baseAddress else { return }
+      addBias(bias, to: y, rows: yb.count / c)
+    }
+  }
+
+  /// `addBias` on `rows` rows at `y`.
+  static func addBias(_ bias: [Float], to y: UnsafeMutablePointer<Float>, rows: Int) {
+    let c = bias.count
+    bias.withUnsafeBufferPointer { b in
+      for row in 0..<rows {
+        for ch in 0..<c { y[row * c + ch] += b[ch] }
       }
     }
   }

@@ -7,7 +7,10 @@
 // Gradient slots are shared by liveness, like an activation arena: walking the graph backward,
 // the gradient of node i is written first by its last consumer and read last by node i itself,
 // so after node i's backward its slot is free for an earlier node. On an MBConv chain this
-// needs a handful of slots instead of one per node.
+// needs a handful of slots instead of one per node. A slot always holds its full size (the
+// largest node it serves, times the batch) and a node's gradient is its first elements, so
+// handing a slot to a node of another size costs nothing; a first writer that can overwrite
+// (a GEMM with β = 0, the depthwise gather, a copy) skips zeroing it too.
 
 /// The buffers of one model, sized for `batch` samples.
 struct ModelBuffers: Sendable {
@@ -22,7 +25,8 @@ struct ModelBuffers: Sendable {
   var masks: [[Float]]
   /// Batch statistics of each batch norm from the last training forward pass.
   var saved: [BatchNorm.SavedStatistics]
-  /// Gradient slots and the slot of each node (nil for the input, which needs no gradient).
+  /// Gradient slots (each at its full size; see the file comment) and the slot of each node
+  /// (nil for the input, which needs no gradient).
   var gradients: [[Float]]
   let gradientSlot: [Int?]
   /// The node whose backward writes node i's gradient first (its last consumer).
@@ -32,6 +36,8 @@ struct ModelBuffers: Sendable {
   var scratchB: [Float]
   /// im2col workspace shared by every conv.
   var workspace: [Float]
+  /// Batch-norm moments storage, reused by every layer.
+  var moments = ChannelMoments()
 
   // Per-sample sizes, fixed by the graph.
   private let perSampleOutput: [Int]
@@ -91,16 +97,40 @@ struct ModelBuffers: Sendable {
         Self.setCount(&masks[i], dropoutInputCount[i] * n)
       }
     }
-    for s in gradients.indices { gradients[s].reserveCapacity(slotPerSample[s] * n) }
+    for s in gradients.indices { Self.setCount(&gradients[s], slotPerSample[s] * n) }
     Self.setCount(&scratchA, perSampleScratch * n)
     Self.setCount(&scratchB, perSampleScratch * n)
     Self.setCount(&workspace, workspacePerSample * n)
   }
 
-  /// Prepares the gradient slot of node `node` to receive gradients: `count` zeros.
+  /// Elements of node `node`'s gradient (its output's element count).
+  func gradientCount(of node: Int) -> Int { perSampleOutput[node] * batch }
+
+  /// Zeroes node `node`'s gradient (for a first writer that accumulates).
   mutating func zeroGradient(of node: Int) {
     guard let slot = gradientSlot[node] else { return }
-    Self.setZeros(&gradients[slot], perSampleOutput[node] * batch)
+    let count = gradientCount(of: node)
+    gradients[slot].withUnsafeMutableBufferPointer {
+      $0.baseAddress?.update(repeating: 0, count: count)
+    }
+  }
+
+  /// A copy of node `node`'s gradient, exactly its size (for the ops with array interfaces).
+  func gradientArray(of node: Int) -> [Float] {
+    guard let slot = gradientSlot[node] else { preconditionFailure("node \(node) has no gradient") }
+    return Array(gradients[slot].prefix(gradientCount(of: node)))
+  }
+
+  /// Overwrites node `node`'s gradient with `values` (its size).
+  mutating func setGradient(of node: Int, _ values: [Float]) {
+    guard let slot = gradientSlot[node] else { preconditionFailure("node \(node) has no gradient") }
+    checkCount(values.count, gradientCount(of: node), "gradient of node \(node)")
+    gradients[slot].withUnsafeMutableBufferPointer { dst in
+      values.withUnsafeBufferPointer { src in
+        guard let dst = dst.baseAddress, let src = src.baseAddress else { return }
+        dst.update(from: src, count: values.count)
+      }
+    }
   }
 
   /// Bytes reserved by all buffers (capacities, not counts).
@@ -108,17 +138,6 @@ struct ModelBuffers: Sendable {
     let arrays = outputs.dropFirst() + preNorm + dropped + masks + gradients
     let total = arrays.reduce(0) { $0 + $1.capacity }
     return 4 * (total + scratchA.capacity + scratchB.capacity + workspace.capacity)
-  }
-
-  /// Sets `array` to `count` zeros, keeping its storage (a memset, not an element loop).
-  static func setZeros(_ array: inout [Float], _ count: Int) {
-    if array.count >= count {
-      array.removeLast(array.count - count)
-      array.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-    } else {
-      array.removeAll(keepingCapacity: true)
-      setCount(&array, count)
-    }
   }
 
   /// Grows or shrinks `array` to `count` elements, keeping its storage; new elements are 0.

@@ -1,8 +1,9 @@
 // BatchNorm.swift
 // Batch normalization over N, H, W per channel (NHWC), forward and backward side by side:
 // training mode normalizes with the batch statistics and updates the running statistics,
-// inference mode uses the running statistics. Sums are taken in Float64 so that the mean and
-// variance of large batches do not drift. Momentum and epsilon default to the values in MIT's
+// inference mode uses the running statistics. The batch statistics come from `ChannelMoments`
+// (BatchNorm+Moments.swift): per-unit two-pass moments combined in Float64, so that the mean and
+// variance of large batches do not drift and a tiled producer can record them on the fly. Momentum and epsilon default to the values in MIT's
 // released netconfigs ("bn": {"momentum": 0.1, "eps": 0.001}).
 
 import TensorModule
@@ -45,10 +46,17 @@ public struct BatchNorm: Hashable, Sendable {
   public struct SavedStatistics: Hashable, Sendable {
     public var mean: [Float]
     public var inverseStd: [Float]
+    /// The forward's per-channel scale γ·invStd and shift β, exactly as it applied them, so
+    /// that a backward pass can recompute the pre-activation values bit for bit (and gate the
+    /// gradient with them instead of reading the activation's output back).
+    var scale: [Float]
+    var shift: [Float]
 
     public init(channels: Int) {
       mean = Array(repeating: 0, count: channels)
       inverseStd = Array(repeating: 1, count: channels)
+      scale = mean
+      shift = mean
     }
   }
 
@@ -78,7 +86,29 @@ public struct BatchNorm: Hashable, Sendable {
   ) {
     let m = rows(of: input)
     checkCount(output.count, input.count, "BatchNorm output")
-    let (mean, variance) = batchMoments(input, rows: m)
+    var moments = ChannelMoments()
+    input.withUnsafeBufferPointer { x in
+      output.withUnsafeMutableBufferPointer { y in
+        guard let x = x.baseAddress, let y = y.baseAddress else { return }
+        moments.measure(x, rows: m, channels: channels)
+        forwardTraining(
+          x, rows: m, moments: moments, gamma: gamma, beta: beta, into: y, saved: &saved,
+          running: &running, clampingTo: clamp)
+      }
+    }
+  }
+
+  /// The training-mode forward of the [m, C] rows at `input` whose statistics `moments`
+  /// already holds (a producer may have recorded them tile by tile): saves the statistics,
+  /// updates the running ones and writes the normalized (and clamped) rows to `output`.
+  func forwardTraining(
+    _ input: UnsafePointer<Float>, rows m: Int, moments: ChannelMoments, gamma: [Float],
+    beta: [Float], into output: UnsafeMutablePointer<Float>, saved: inout SavedStatistics,
+    running: inout RunningStatistics, clampingTo clamp: ClosedRange<Float>?
+  ) {
+    precondition(
+      moments.rows == m && moments.channels == channels, "BatchNorm moments of another shape")
+    let (mean, variance) = moments.meanAndVariance()
     for c in 0..<channels {
       saved.mean[c] = Float(mean[c])
       saved.inverseStd[c] = Float(1 / (variance[c] + Double(epsilon)).squareRoot())
@@ -86,9 +116,13 @@ public struct BatchNorm: Hashable, Sendable {
       running.mean[c] = (1 - momentum) * running.mean[c] + momentum * Float(mean[c])
       running.variance[c] = (1 - momentum) * running.variance[c] + momentum * Float(unbiased)
     }
+    checkCount(gamma.count, channels, "BatchNorm gamma")
+    checkCount(beta.count, channels, "BatchNorm beta")
+    saved.scale = (0..<channels).map { gamma[$0] * saved.inverseStd[$0] }
+    saved.shift = beta
     normalize(
-      input, gamma: gamma, beta: beta, mean: saved.mean, inverseStd: saved.inverseStd,
-      into: &output, clampingTo: clamp)
+      input, rows: m, scale: saved.scale, mean: saved.mean, shift: beta, into: output,
+      clampingTo: clamp)
   }
 
   /// Inference-mode forward: `y = γ·(x − running.mean)/√(running.variance + ε) + β`.
@@ -106,11 +140,19 @@ public struct BatchNorm: Hashable, Sendable {
     _ input: [Float], gamma: [Float], beta: [Float], running: RunningStatistics,
     into output: inout [Float], clampingTo clamp: ClosedRange<Float>?
   ) {
+    let m = rows(of: input)
     checkCount(output.count, input.count, "BatchNorm output")
+    checkCount(gamma.count, channels, "BatchNorm gamma")
+    checkCount(beta.count, channels, "BatchNorm beta")
     let inverseStd = running.variance.map { 1 / ($0 + epsilon).squareRoot() }
-    normalize(
-      input, gamma: gamma, beta: beta, mean: running.mean, inverseStd: inverseStd, into: &output,
-      clampingTo: clamp)
+    let scale = (0..<channels).map { gamma[$0] * inverseStd[$0] }
+    input.withUnsafeBufferPointer { x in
+      output.withUnsafeMutableBufferPointer { y in
+        guard let x = x.baseAddress, let y = y.baseAddress else { return }
+        normalize(
+          x, rows: m, scale: scale, mean: running.mean, shift: beta, into: y, clampingTo: clamp)
+      }
+    }
   }
 
   // MARK: - Backward
@@ -136,6 +178,18 @@ public struct BatchNorm: Hashable, Sendable {
     var open: ClosedRange<Float>
   }
 
+  /// Where a backward pass reads the activation gate from.
+  enum GateSource {
+    /// No activation.
+    case none
+    /// The activation's output (`Gate`), at this pointer.
+    case output(UnsafePointer<Float>, open: ClosedRange<Float>)
+    /// Recomputed from the input with the forward's own coefficients (`saved.scale`,
+    /// `saved.shift`): clamp(pre) lies strictly inside `open` exactly when pre does, so the
+    /// gate is the same bit for bit without reading the output.
+    case recomputed(open: ClosedRange<Float>)
+  }
+
   /// `backward` that overwrites dInput instead of adding to it when `accumulating` is false
   /// (saves zeroing it first and reading it back), and, with a `gate`, takes the gradient of
   /// the activation's output and applies the activation's gradient on the fly.
@@ -148,148 +202,154 @@ public struct BatchNorm: Hashable, Sendable {
     if let gate { checkCount(gate.output.count, input.count, "BatchNorm gate output") }
     checkCount(dOutput.count, input.count, "BatchNorm dOutput")
     checkCount(dInput.count, input.count, "BatchNorm dInput")
+    withOptionalPointer(gate?.output) { gateOutput in
+      dOutput.withUnsafeBufferPointer { dy in
+        input.withUnsafeBufferPointer { x in
+          dInput.withUnsafeMutableBufferPointer { dx in
+            guard let dy = dy.baseAddress, let x = x.baseAddress, let dx = dx.baseAddress else {
+              return
+            }
+            let source: GateSource =
+              if let gate, let gateOutput { .output(gateOutput, open: gate.open) } else { .none }
+            let plan = backwardPlan(
+              dOutput: dy, input: x, rows: m, gamma: gamma, saved: saved, gate: source,
+              accumulating: accumulating, dGamma: &dGamma, dBeta: &dBeta)
+            plan.run(dy, x, gateOutput ?? x, into: dx)
+          }
+        }
+      }
+    }
+  }
+
+  /// The first half of the backward pass: Σ dy and Σ dy·x̂ over the m rows (dy gated by
+  /// `gate`), dγ and dβ added, and the per-channel map that turns (dy, x) rows into dx rows.
+  /// The map can run over all rows (`ChannelAffine.run`) or tile by tile (`apply`) inside a
+  /// consumer's loop.
+  ///
+  ///     dx = s·dy − k·(x − μ) − e,  s = γ·invStd,  k = s·invStd·mean(dy·x̂),  e = s·mean(dy)
+  ///
+  /// (x − μ is formed first so that a large mean does not cancel.)
+  func backwardPlan(
+    dOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, rows m: Int, gamma: [Float],
+    saved: SavedStatistics, gate: GateSource, accumulating: Bool, dGamma: inout [Float],
+    dBeta: inout [Float]
+  ) -> ChannelAffine {
+    checkCount(gamma.count, channels, "BatchNorm gamma")
     checkCount(dGamma.count, channels, "BatchNorm dGamma")
     checkCount(dBeta.count, channels, "BatchNorm dBeta")
-    let (sumDy, sumDyXhat) = gradientSums(dOutput, input, saved: saved, rows: m, gate: gate)
-    // dx = s·dy − k·(x − μ) − e per channel, with s = γ·invStd, k = s·invStd·mean(dy·x̂) and
-    // e = s·mean(dy); x − μ is formed first so that a large mean does not cancel.
+    if case .recomputed = gate {
+      precondition(
+        saved.scale.count == channels && saved.shift.count == channels,
+        "a recomputed gate needs the statistics of a training forward pass")
+    }
+    let sums = ChannelSums(rows: m, channels: channels)
+    let (sumDy, sumDyXc): ([Double], [Double])
+    switch gate {
+    case .none:
+      (sumDy, sumDyXc) = sums.run(dOutput, input, dOutput, [saved.mean], .gradient)
+    case .output(let output, let open):
+      (sumDy, sumDyXc) = sums.run(dOutput, input, output, [saved.mean], .gatedGradient(open))
+    case .recomputed(let open):
+      (sumDy, sumDyXc) = sums.run(
+        dOutput, input, input, [saved.mean, saved.scale, saved.shift],
+        .recomputedGatedGradient(open))
+    }
     var (s, k, e) = ([Float](), [Float](), [Float]())
     for c in 0..<channels {
+      // Σ dy·x̂ = invStd · Σ dy·(x − μ).
+      let sumDyXhat = sumDyXc[c] * Double(saved.inverseStd[c])
       dBeta[c] += Float(sumDy[c])
-      dGamma[c] += Float(sumDyXhat[c])
+      dGamma[c] += Float(sumDyXhat)
       s.append(gamma[c] * saved.inverseStd[c])
-      k.append(s[c] * saved.inverseStd[c] * Float(sumDyXhat[c] / Double(m)))
+      k.append(s[c] * saved.inverseStd[c] * Float(sumDyXhat / Double(m)))
       e.append(s[c] * Float(sumDy[c] / Double(m)))
     }
     var coefficients = [s, saved.mean, k, e]
-    if let gate {
-      coefficients.append([Float](repeating: gate.open.lowerBound, count: channels))
-      coefficients.append([Float](repeating: gate.open.upperBound, count: channels))
+    let gated: ChannelAffine.Gating
+    var open: ClosedRange<Float> = 0...0
+    switch gate {
+    case .none:
+      gated = .none
+    case .output(_, let range):
+      (gated, open) = (.output, range)
+    case .recomputed(let range):
+      (gated, open) = (.recomputed, range)
+      coefficients += [saved.scale, saved.shift]
     }
-    let map: ChannelAffine.Map =
-      switch (gate != nil, accumulating) {
-      case (false, false): .dInput
-      case (false, true): .dInputAccumulating
-      case (true, false): .dInputGated
-      case (true, true): .dInputGatedAccumulating
-      }
-    ChannelAffine(coefficients: coefficients, rows: m, channels: channels).run(
-      dOutput, input, gate?.output ?? dOutput, into: &dInput, map)
+    return ChannelAffine(
+      coefficients: coefficients, rows: m, channels: channels,
+      map: .dInput(gated, accumulating: accumulating), open: open)
   }
 
   // MARK: - Helpers
 
-  /// y = a·(x − mean) + β per channel, with a = γ·invStd, then clamped if asked.
+  /// y = scale·(x − mean) + shift per channel, then clamped if asked (the forward's one map;
+  /// `backwardPlan`'s recomputed gate repeats exactly these operations).
   private func normalize(
-    _ input: [Float], gamma: [Float], beta: [Float], mean: [Float], inverseStd: [Float],
-    into output: inout [Float], clampingTo clamp: ClosedRange<Float>?
+    _ input: UnsafePointer<Float>, rows m: Int, scale: [Float], mean: [Float], shift: [Float],
+    into output: UnsafeMutablePointer<Float>, clampingTo clamp: ClosedRange<Float>?
   ) {
-    checkCount(gamma.count, channels, "BatchNorm gamma")
-    checkCount(beta.count, channels, "BatchNorm beta")
-    let a = (0..<channels).map { gamma[$0] * inverseStd[$0] }
-    var coefficients = [a, mean, beta]
-    if let clamp {
-      coefficients.append([Float](repeating: clamp.lowerBound, count: channels))
-      coefficients.append([Float](repeating: clamp.upperBound, count: channels))
-    }
-    ChannelAffine(coefficients: coefficients, rows: input.count / channels, channels: channels)
-      .run(input, input, input, into: &output, clamp == nil ? .normalize : .normalizeClamped)
-  }
-
-  /// The biased batch mean and variance of each channel, in one pass over the input: sums of
-  /// d = x − K and d² (Float64 across blocks of rows), with K per channel the mean of 16 rows
-  /// at the midpoints of 16 equal strata of the batch. Shifting by K ≈ μ keeps E[d²] − E[d]²
-  /// from cancelling the way E[x²] − E[x]² does when |μ| ≫ σ; sampling across the batch
-  /// rather than taking the first rows (one image's top-left pixels) keeps K near μ when the
-  /// batch drifts.
-  private func batchMoments(_ input: [Float], rows m: Int) -> (mean: [Double], variance: [Double]) {
-    let c = channels
-    let samples = (0..<min(m, 16)).map { (2 * $0 + 1) * m / (2 * min(m, 16)) }
-    let shift = (0..<c).map { ch in
-      Float(samples.reduce(0.0) { $0 + Double(input[$1 * c + ch]) } / Double(samples.count))
-    }
-    let (sumD, sumD2) = ChannelSums(rows: m, channels: c).run(
-      input, input, input, shift, .moments)
-    var mean = [Double](repeating: 0, count: c)
-    var variance = mean
-    for ch in 0..<c {
-      let meanD = sumD[ch] / Double(m)
-      mean[ch] = Double(shift[ch]) + meanD
-      variance[ch] = max(sumD2[ch] / Double(m) - meanD * meanD, 0)
-    }
-    return (mean, variance)
-  }
-
-  /// Σ dy and Σ dy·x̂ per channel, in Float64, in one pass over dOutput and input (dy gated
-  /// by `gate` if given).
-  private func gradientSums(
-    _ dOutput: [Float], _ input: [Float], saved: SavedStatistics, rows m: Int, gate: Gate?
-  ) -> (sumDy: [Double], sumDyXhat: [Double]) {
-    let sums = ChannelSums(rows: m, channels: channels)
-    let (sumDy, sumDyXc) =
-      if let gate {
-        sums.run(dOutput, input, gate.output, saved.mean, .gatedGradient(gate.open))
-      } else {
-        sums.run(dOutput, input, dOutput, saved.mean, .gradient)
-      }
-    // Σ dy·x̂ = invStd · Σ dy·(x − μ).
-    let sumDyXhat = (0..<channels).map { sumDyXc[$0] * Double(saved.inverseStd[$0]) }
-    return (sumDy, sumDyXhat)
+    ChannelAffine(
+      coefficients: [scale, mean, shift], rows: m, channels: channels,
+      map: clamp == nil ? .normalize : .normalizeClamped, open: clamp ?? 0...0
+    ).run(input, input, input, into: output)
   }
 }
 
 // MARK: - Channel loops
 
-/// Two per-channel sums over the rows of [M, C] buffers u and v, with a per-channel offset o:
-/// `.moments` gives Σ (u − o) and Σ (u − o)²; `.gradient` gives Σ u and Σ u·(v − o);
-/// `.gatedGradient(open)` is `.gradient` with u replaced by u where g (a third buffer) lies
-/// strictly inside `open`, else 0.
+/// Two per-channel sums over the rows of [M, C] buffers u and v, with per-channel coefficient
+/// rows q (`q[j]` is row j, C floats; q[0] is the offset o): `.gradient` gives Σ u and
+/// Σ u·(v − o); `.gatedGradient(open)` is `.gradient` with u replaced by u where g (a third
+/// buffer) lies strictly inside `open`, else 0; `.recomputedGatedGradient(open)` gates with
+/// q[1]·(v − o) + q[2] instead of g (the forward's pre-activation, see
+/// `BatchNorm.GateSource.recomputed`).
 ///
 /// Rows are split over the cores; each core sums blocks of `blockRows` rows in Float32
 /// registers and adds each block's sums to its private Float64 sums, which are then added in
 /// chunk order, so the result does not depend on thread timing.
-private struct ChannelSums {
+struct ChannelSums {
   enum Kind {
-    case moments, gradient
+    case gradient
     case gatedGradient(ClosedRange<Float>)
+    case recomputedGatedGradient(ClosedRange<Float>)
   }
 
   let rows: Int
   let channels: Int
   static let blockRows = 64
 
-  func run(_ u: [Float], _ v: [Float], _ g: [Float], _ offset: [Float], _ kind: Kind) -> (
-    [Double], [Double]
-  ) {
+  func run(
+    _ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
+    _ coefficients: [[Float]], _ kind: Kind
+  ) -> ([Double], [Double]) {
     let c = channels
     let work = WorkSplit(count: rows, minimumRows: Grain.rows(flopsPerRow: 4 * c))
     var partial = [Double](repeating: 0, count: work.chunks * 2 * c)
-    u.withUnsafeBufferPointer { ub in
-      v.withUnsafeBufferPointer { vb in
-        g.withUnsafeBufferPointer { gb in
-          offset.withUnsafeBufferPointer { ob in
-            partial.withUnsafeMutableBufferPointer { pb in
-              guard let u = ub.baseAddress, let v = vb.baseAddress, let g = gb.baseAddress,
-                let o = ob.baseAddress, let p = pb.baseAddress
-              else { return }
-              work.run { chunk, range in
-                let (first, second) = (p + chunk * 2 * c, p + chunk * 2 * c + c)
-                var start = range.lowerBound
-                while start < range.upperBound {
-                  let block = start..<min(start + Self.blockRows, range.upperBound)
-                  forEachChannelBlock(c) { width, ch in
-                    let (u, v, g, o) = (u + ch, v + ch, g + ch, o + ch)
-                    let (s1, s2) = (first + ch, second + ch)
-                    switch width {
-                    case .sixteen: sum(SIMD16<Float>.self, u, v, g, o, block, kind, s1, s2)
-                    case .eight: sum(SIMD8<Float>.self, u, v, g, o, block, kind, s1, s2)
-                    case .one: sum(Float.self, u, v, g, o, block, kind, s1, s2)
-                    }
-                  }
-                  start = block.upperBound
-                }
-              }
+    let flat = coefficients.flatMap { $0 }
+    flat.withUnsafeBufferPointer { qb in
+      partial.withUnsafeMutableBufferPointer { pb in
+        guard let q = qb.baseAddress, let p = pb.baseAddress else { return }
+        work.run { chunk, range in
+          let (first, second) = (p + chunk * 2 * c, p + chunk * 2 * c + c)
+          var start = range.lowerBound
+          while start < range.upperBound {
+            let block = start..<min(start + Self.blockRows, range.upperBound)
+            // Eight channels at a time: the accumulators and up to three coefficient
+            // vectors then fit the 16 SSE registers (sixteen would spill; the sums of each
+            // channel are the same whatever the width).
+            var ch = 0
+            while ch &+ 8 <= c {
+              sum(
+                SIMD8<Float>.self, u + ch, v + ch, g + ch, q + ch, block, kind, first + ch,
+                second + ch)
+              ch &+= 8
             }
+            while ch < c {
+              sum(Float.self, u + ch, v + ch, g + ch, q + ch, block, kind, first + ch, second + ch)
+              ch &+= 1
+            }
+            start = block.upperBound
           }
         }
       }
@@ -309,19 +369,13 @@ private struct ChannelSums {
   @inline(__always)
   private func sum<V: ChannelVector>(
     _: V.Type, _ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
-    _ o: UnsafePointer<Float>, _ block: Range<Int>, _ kind: Kind,
+    _ q: UnsafePointer<Float>, _ block: Range<Int>, _ kind: Kind,
     _ s1: UnsafeMutablePointer<Double>,
     _ s2: UnsafeMutablePointer<Double>
   ) {
-    let offset = V.load(o, 0)
+    let offset = V.load(q, 0)
     var (a1, a2) = (V.zero, V.zero)
     switch kind {
-    case .moments:
-      for row in block {
-        let d = V.load(u, row &* channels) - offset
-        a1 = a1 + d
-        a2 = a2 + d * d
-      }
     case .gradient:
       for row in block {
         let dy = V.load(u, row &* channels)
@@ -336,6 +390,16 @@ private struct ChannelSums {
         a1 = a1 + dy
         a2 = a2 + dy * (V.load(v, i) - offset)
       }
+    case .recomputedGatedGradient(let open):
+      let (lower, upper) = (V(repeating: open.lowerBound), V(repeating: open.upperBound))
+      let (scale, shift) = (V.load(q, channels), V.load(q, 2 &* channels))
+      for row in block {
+        let i = row &* channels
+        let centred = V.load(v, i) - offset
+        let dy = V.load(u, i).gated(by: scale * centred + shift, lower, upper)
+        a1 = a1 + dy
+        a2 = a2 + dy * centred
+      }
     }
     for i in 0..<V.width {
       s1[i] += Double(a1[i])
@@ -344,59 +408,93 @@ private struct ChannelSums {
   }
 }
 
-/// An element-wise map over the rows of [M, C] buffers with per-channel coefficients
-/// (`coefficients[j][c]`): out = body(u, v, out, coefficients). Rows are split over the cores,
-/// in blocks of rows so each channel block's coefficients stay in registers.
-private struct ChannelAffine {
-  let coefficients: [[Float]]
-  let rows: Int
-  let channels: Int
+/// An element-wise map over the rows of [M, C] buffers with per-channel coefficient rows
+/// (`coefficients[j][c]`, q_j below) and one range `open` shared by every channel (a clamp or
+/// an activation gate): out = map(u, v, g, out). `run` splits all rows over the cores, in
+/// blocks of rows so each channel block's coefficients stay in registers; `apply` maps rows on
+/// the calling thread (a tile inside a consumer's loop).
+///
+/// The channel block is as wide as the registers allow: 8 channels for the maps with at most
+/// four coefficient rows, 4 for the recomputed gate's six (with SSE's 16 registers, wider blocks
+/// spill the coefficients to the stack and the loop turns load-bound). Every element is
+/// computed alone, so the block width never changes a bit.
+struct ChannelAffine {
+  /// Where dy is gated: nowhere, by the activation's output g, or by the recomputed forward
+  /// pre-activation q4·(v − q1) + q5.
+  enum Gating: Equatable {
+    case none, output, recomputed
+  }
 
   /// What one element becomes; `q` holds the coefficients of its channel block.
-  enum Map {
+  enum Map: Equatable {
     /// out = q0·(u − q1) + q2.
     case normalize
-    /// out = clamp(q0·(u − q1) + q2, q3…q4).
+    /// out = clamp(q0·(u − q1) + q2, to: open).
     case normalizeClamped
-    /// out = q0·u − q2·(v − q1) − q3.
-    case dInput
-    /// out += q0·u − q2·(v − q1) − q3.
-    case dInputAccumulating
-    /// `dInput` with u gated by g: u where q4 < g < q5, else 0.
-    case dInputGated
-    /// `dInputAccumulating` with u gated by g.
-    case dInputGatedAccumulating
+    /// out (+)= q0·dy − q2·(v − q1) − q3 with dy = u, gated to 0 unless the gate lies
+    /// strictly inside `open`.
+    case dInput(Gating, accumulating: Bool)
   }
-  func run(_ u: [Float], _ v: [Float], _ g: [Float], into out: inout [Float], _ map: Map) {
+
+  /// Rows per block of `apply` (the rows of one block and channel block stay in L1).
+  static let blockRows = 32
+
+  let flat: [Float]
+  let rows: Int
+  let channels: Int
+  let map: Map
+  let open: ClosedRange<Float>
+
+  init(coefficients: [[Float]], rows: Int, channels: Int, map: Map, open: ClosedRange<Float>) {
+    flat = coefficients.flatMap { $0 }
+    self.rows = rows
+    self.channels = channels
+    self.map = map
+    self.open = open
+  }
+
+  /// Maps every row, split over the cores.
+  func run(
+    _ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    let work = WorkSplit(count: rows, minimumRows: Grain.rows(flopsPerRow: 4 * channels))
+    work.run { _, range in
+      let offset = range.lowerBound * channels
+      apply(range.count, u + offset, v + offset, g + offset, into: out + offset)
+    }
+  }
+
+  /// Maps `count` rows starting at the given row pointers, on the calling thread.
+  func apply(
+    _ count: Int, _ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
+    _ g: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+  ) {
     let c = channels
-    let flat = coefficients.flatMap { $0 }
-    let work = WorkSplit(count: rows, minimumRows: Grain.rows(flopsPerRow: 4 * c))
-    u.withUnsafeBufferPointer { ub in
-      v.withUnsafeBufferPointer { vb in
-        g.withUnsafeBufferPointer { gb in
-          flat.withUnsafeBufferPointer { qb in
-            out.withUnsafeMutableBufferPointer { yb in
-              guard let u = ub.baseAddress, let v = vb.baseAddress, let g = gb.baseAddress,
-                let q = qb.baseAddress, let y = yb.baseAddress
-              else { return }
-              work.run { _, range in
-                var start = range.lowerBound
-                while start < range.upperBound {
-                  let block = start..<min(start + ChannelSums.blockRows, range.upperBound)
-                  forEachChannelBlock(c) { width, ch in
-                    let (u, v, g, q, y) = (u + ch, v + ch, g + ch, q + ch, y + ch)
-                    switch width {
-                    case .sixteen: apply(SIMD16<Float>.self, u, v, g, q, y, block, map)
-                    case .eight: apply(SIMD8<Float>.self, u, v, g, q, y, block, map)
-                    case .one: apply(Float.self, u, v, g, q, y, block, map)
-                    }
-                  }
-                  start = block.upperBound
-                }
-              }
-            }
+    let narrow =
+      map == .dInput(.recomputed, accumulating: false)
+      || map == .dInput(.recomputed, accumulating: true)
+    flat.withUnsafeBufferPointer { qb in
+      guard let q = qb.baseAddress else { return }
+      var start = 0
+      while start < count {
+        let block = start..<min(start + Self.blockRows, count)
+        var ch = 0
+        if !narrow {
+          while ch &+ 8 <= c {
+            apply(SIMD8<Float>.self, u + ch, v + ch, g + ch, q + ch, y + ch, block)
+            ch &+= 8
           }
         }
+        while ch &+ 4 <= c {
+          apply(SIMD4<Float>.self, u + ch, v + ch, g + ch, q + ch, y + ch, block)
+          ch &+= 4
+        }
+        while ch < c {
+          apply(Float.self, u + ch, v + ch, g + ch, q + ch, y + ch, block)
+          ch &+= 1
+        }
+        start = block.upperBound
       }
     }
   }
@@ -404,10 +502,11 @@ private struct ChannelAffine {
   @inline(__always)
   private func apply<V: ChannelVector>(
     _: V.Type, _ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
-    _ q: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ block: Range<Int>, _ map: Map
+    _ q: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ block: Range<Int>
   ) {
     let c = channels
     let (q0, q1, q2) = (V.load(q, 0), V.load(q, c), V.load(q, 2 &* c))
+    let (lower, upper) = (V(repeating: open.lowerBound), V(repeating: open.upperBound))
     switch map {
     case .normalize:
       for row in block {
@@ -415,32 +514,46 @@ private struct ChannelAffine {
         (q0 * (V.load(u, i) - q1) + q2).store(y, i)
       }
     case .normalizeClamped:
-      let (lower, upper) = (V.load(q, 3 &* c), V.load(q, 4 &* c))
       for row in block {
         let i = row &* c
         (q0 * (V.load(u, i) - q1) + q2).limited(lower, upper).store(y, i)
       }
-    case .dInput:
+    case .dInput(.none, false):
       let q3 = V.load(q, 3 &* c)
       for row in block {
         let i = row &* c
         (q0 * V.load(u, i) - q2 * (V.load(v, i) - q1) - q3).store(y, i)
       }
-    case .dInputAccumulating:
+    case .dInput(.none, true):
       let q3 = V.load(q, 3 &* c)
       for row in block {
         let i = row &* c
         let dx = q0 * V.load(u, i) - q2 * (V.load(v, i) - q1) - q3
         (V.load(UnsafePointer(y), i) + dx).store(y, i)
       }
-    case .dInputGated, .dInputGatedAccumulating:
-      let (q3, lower, upper) = (V.load(q, 3 &* c), V.load(q, 4 &* c), V.load(q, 5 &* c))
-      let accumulate = map == .dInputGatedAccumulating
+    case .dInput(.output, let accumulate):
+      let q3 = V.load(q, 3 &* c)
       for row in block {
         let i = row &* c
         let dy = V.load(u, i).gated(by: V.load(g, i), lower, upper)
         let dx = q0 * dy - q2 * (V.load(v, i) - q1) - q3
         (accumulate ? V.load(UnsafePointer(y), i) + dx : dx).store(y, i)
+      }
+    case .dInput(.recomputed, false):
+      let (q3, scale, shift) = (V.load(q, 3 &* c), V.load(q, 4 &* c), V.load(q, 5 &* c))
+      for row in block {
+        let i = row &* c
+        let centred = V.load(v, i) - q1
+        let dy = V.load(u, i).gated(by: scale * centred + shift, lower, upper)
+        (q0 * dy - q2 * centred - q3).store(y, i)
+      }
+    case .dInput(.recomputed, true):
+      let (q3, scale, shift) = (V.load(q, 3 &* c), V.load(q, 4 &* c), V.load(q, 5 &* c))
+      for row in block {
+        let i = row &* c
+        let centred = V.load(v, i) - q1
+        let dy = V.load(u, i).gated(by: scale * centred + shift, lower, upper)
+        (V.load(UnsafePointer(y), i) + (q0 * dy - q2 * centred - q3)).store(y, i)
       }
     }
   }

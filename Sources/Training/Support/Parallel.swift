@@ -15,9 +15,11 @@ struct WorkSplit {
   /// `minimumRows` rows per chunk so that small problems stay on the calling thread.
   init(count: Int, minimumRows: Int) {
     self.count = count
-    let cores = ProcessInfo.processInfo.activeProcessorCount
-    chunks = max(1, min(cores, count / max(minimumRows, 1)))
+    chunks = max(1, min(Self.cores, count / max(minimumRows, 1)))
   }
+
+  /// The cores the hand loops split their rows over.
+  static let cores = ProcessInfo.processInfo.activeProcessorCount
 
   /// The rows of chunk `i` (balanced to within one row).
   func range(_ i: Int) -> Range<Int> {

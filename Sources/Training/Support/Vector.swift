@@ -1,12 +1,12 @@
 // Vector.swift
 // Channel vectors for the hand loops that run over the contiguous channels of NHWC (depthwise
-// conv, batch norm): one kernel body, generic over `ChannelVector`, is instantiated for 16, 8
-// and 1 channels and `forEachChannelBlock` picks the widths. The build targets baseline x86-64
+// conv, batch norm): one kernel body, generic over `ChannelVector`, is instantiated for 16, 8,
+// 4 and 1 channels and `forEachChannelBlock` picks the widths. The build targets baseline x86-64
 // (SSE), so a SIMD16<Float> is four independent 4-lane registers: enough parallel addition
 // chains to hide the add latency, which a single 4- or 8-lane accumulator cannot.
 
-/// A block of consecutive channels held in registers: `SIMD16<Float>`, `SIMD8<Float>` or a
-/// single `Float`.
+/// A block of consecutive channels held in registers: `SIMD16<Float>`, `SIMD8<Float>`,
+/// `SIMD4<Float>` or a single `Float`.
 protocol ChannelVector {
   /// Channels per block.
   static var width: Int { get }
@@ -28,6 +28,9 @@ protocol ChannelVector {
   func gated(by gate: Self, _ lower: Self, _ upper: Self) -> Self
 }
 
+// The three SIMD conformances are spelled out on purpose: one shared implementation in a
+// constrained `extension ChannelVector where Self: SIMD` compiles to unspecialised SIMD calls
+// and made `repro bench train` 2–4× slower (measured 2026-12-01).
 extension SIMD16: ChannelVector where Scalar == Float {
   static var width: Int { 16 }
   static var zero: Self { Self() }
@@ -51,6 +54,27 @@ extension SIMD16: ChannelVector where Scalar == Float {
 
 extension SIMD8: ChannelVector where Scalar == Float {
   static var width: Int { 8 }
+  static var zero: Self { Self() }
+  @inline(__always)
+  func gated(by gate: Self, _ lower: Self, _ upper: Self) -> Self {
+    Self().replacing(with: self, where: (gate .> lower) .& (gate .< upper))
+  }
+  @inline(__always)
+  func limited(_ lower: Self, _ upper: Self) -> Self {
+    replacing(with: lower, where: self .< lower).replacing(with: upper, where: self .> upper)
+  }
+  @inline(__always)
+  static func load(_ base: UnsafePointer<Float>, _ offset: Int) -> Self {
+    UnsafeRawPointer(base + offset).loadUnaligned(as: Self.self)
+  }
+  @inline(__always)
+  func store(_ base: UnsafeMutablePointer<Float>, _ offset: Int) {
+    UnsafeMutableRawPointer(base + offset).storeBytes(of: self, as: Self.self)
+  }
+}
+
+extension SIMD4: ChannelVector where Scalar == Float {
+  static var width: Int { 4 }
   static var zero: Self { Self() }
   @inline(__always)
   func gated(by gate: Self, _ lower: Self, _ upper: Self) -> Self {

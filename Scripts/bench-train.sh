@@ -4,6 +4,7 @@
 # them (reference/native-deps.md §4). Benchmarks only: tests and CI never set these.
 #   Scripts/bench-train.sh                          # repro bench train --profile default
 #   Scripts/bench-train.sh --profile smoke
+#   Scripts/bench-train.sh --pytorch                # + PyTorch side by side (installs python3-torch)
 #   Scripts/bench-train.sh --train --model mcunet-in3 --epochs 3   # repro train …
 # Every variable already set in the environment is kept.
 #  - OPENBLAS_CORETYPE: OpenBLAS 0.3.21 does not know some recent Xeons (CPU model 207) and falls
@@ -30,5 +31,9 @@ if [ -z "${OPENBLAS_CORETYPE+set}" ]; then
 fi
 export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<auto>} OPENBLAS_THREAD_TIMEOUT=$OPENBLAS_THREAD_TIMEOUT" >&2
-Scripts/install-deps.sh
+extra=()
+for argument in "$@"; do
+  [ "$argument" = "--pytorch" ] && extra=(python3-torch)
+done
+Scripts/install-deps.sh "${extra[@]}"
 exec swift run -c release repro "${command[@]}" "$@"

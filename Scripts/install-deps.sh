@@ -7,9 +7,11 @@
 #   libopenblas-dev          GEMM for training
 #   valgrind                 instruction counts of the generated code (callgrind, repro engine)
 # Optional: python3-h5py is only used by CI as an independent reader of the results files.
+# Extra packages named as arguments are installed too (Scripts/bench-train.sh --pytorch passes
+# python3-torch, the side-by-side PyTorch of `repro bench train --pytorch`).
 set -euo pipefail
 
-packages=(pkg-config libhdf5-dev hdf5-tools libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev libcairo2-dev fonts-dejavu-core libopenblas-dev valgrind)
+packages=(pkg-config libhdf5-dev hdf5-tools libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev libcairo2-dev fonts-dejavu-core libopenblas-dev valgrind "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,9 +1,11 @@
 // BenchTrain.swift
 // `repro bench train`: training throughput (images/s of forward + backward + SGD step) of the
 // float engine on MobileNetV2-w0.35 and mcunet-320kb (zoo `mcunet-in3`) at several
-// resolutions, batch 64, 1000 classes, random data, beside PyTorch 1.13's CPU figures measured
-// on this kind of machine (reference/anchors.md). A benchmark, not a test (STYLE.md B7): the
-// weights and data are random and nothing is asserted about the outputs.
+// resolutions, batch 64, 1000 classes, random data, beside PyTorch's CPU throughput: measured
+// side by side on this machine with `--pytorch` (BenchTrain+PyTorch.swift), else the figures
+// of reference/anchors.md, which come from one other machine and are only indicative. A
+// benchmark, not a test (STYLE.md B7): the weights and data are random and nothing is asserted
+// about the outputs.
 //
 // OpenBLAS picks its kernels when the library loads; OPENBLAS_CORETYPE can only be chosen by
 // the launcher (Scripts/bench-train.sh), so the kernel family used is recorded in every row.
@@ -94,6 +96,8 @@ public struct BenchTrainRow: Sendable, Hashable {
   /// Activation, gradient and scratch buffers of the model at this batch.
   public var bufferBytes: Int
   public var pytorchImagesPerSecond: Double?
+  /// Where `pytorchImagesPerSecond` comes from (side-by-side measurement or anchors.md).
+  public var pytorchSource: String?
 
   public var imagesPerSecond: Double { Double(batch) / stepSeconds }
   /// Ours / PyTorch (> 1: faster than PyTorch), NaN without an anchor.
@@ -106,12 +110,23 @@ public struct BenchTrainResult: Sendable {
   /// `BLAS.coreName`: the OpenBLAS kernel family in use.
   public var blasCore: String
   public var blasThreads: Int
+
+  /// The distinct sources of the PyTorch column, in row order.
+  public var pytorchSources: [String] {
+    var seen: [String] = []
+    for source in rows.compactMap(\.pytorchSource) where !seen.contains(source) {
+      seen.append(source)
+    }
+    return seen
+  }
 }
 
-/// Times forward + backward + SGD step of every (model, resolution) of `config`.
+/// Times forward + backward + SGD step of every (model, resolution) of `config`; with `pytorch`,
+/// PyTorch's step on the same network right after ours.
 public func measureTrainingThroughput(
-  _ config: BenchTrainConfig, progress: ProgressReporter? = nil
+  _ config: BenchTrainConfig, pytorch: PyTorchBench? = nil, progress: ProgressReporter? = nil
 ) throws -> BenchTrainResult {
+  try pytorch?.check()
   BLAS.setThreadCount(config.threads)
   var rows: [BenchTrainRow] = []
   var done = 0
@@ -122,10 +137,18 @@ public func measureTrainingThroughput(
     var netConfig = zoo.config
     netConfig.classifier.outFeatures = config.classes
     for r in config.resolutions {
-      rows.append(try benchmark(netConfig, id: id, resolution: r, config))
+      var row = try benchmark(netConfig, id: id, resolution: r, config)
+      if let pytorch {
+        let theirs = try pytorch.measure(
+          netConfig, id: id, resolution: r, params: row.params, macs: row.macs, config)
+        row.pytorchImagesPerSecond = theirs.imagesPerS
+        row.pytorchSource = theirs.source
+      }
+      rows.append(row)
       done += 1
+      let versus = row.pytorchImagesPerSecond.map { String(format: ", PyTorch %.1f", $0) } ?? ""
       progress?.step(
-        done, String(format: "%@ r%d: %.1f images/s", id, r, rows[rows.count - 1].imagesPerSecond))
+        done, String(format: "%@ r%d: %.1f images/s", id, r, row.imagesPerSecond) + versus)
     }
   }
   return BenchTrainResult(rows: rows, blasCore: BLAS.coreName, blasThreads: BLAS.threadCount)
@@ -157,14 +180,15 @@ private func benchmark(
       phases.append((seconds(t1 - t0), seconds(t2 - t1), seconds(t3 - t2)))
     }
   }
+  let anchor = PyTorchTrainingAnchors.value(model: id, resolution: r, batch: config.batch)
   return BenchTrainRow(
     model: id, resolution: r, batch: config.batch, threads: config.threads,
     macs: model.graph.macs, params: model.graph.params,
     stepSeconds: median(phases.map { $0.0 + $0.1 + $0.2 }),
     forwardSeconds: median(phases.map(\.0)), backwardSeconds: median(phases.map(\.1)),
     optimizerSeconds: median(phases.map(\.2)), bufferBytes: model.bufferBytes,
-    pytorchImagesPerSecond: PyTorchTrainingAnchors.value(
-      model: id, resolution: r, batch: config.batch))
+    pytorchImagesPerSecond: anchor,
+    pytorchSource: anchor.map { _ in PyTorchTrainingAnchors.source })
 }
 
 func seconds(_ d: Duration) -> Double {
@@ -181,7 +205,8 @@ func median(_ values: [Double]) -> Double {
 
 /// `repro bench train`: measures, then writes `<out>/bench-train/` (h5, md, csv, bar chart).
 public func runBenchTrain(
-  profile: Profile, out: String, configPath: String? = nil, showProgress: Bool = true
+  profile: Profile, out: String, configPath: String? = nil, pytorch: PyTorchBench? = nil,
+  showProgress: Bool = true
 ) throws -> (result: BenchTrainResult, files: [String]) {
   let provenance = Provenance.current()
   let config = try loadExperimentConfig(
@@ -189,7 +214,8 @@ public func runBenchTrain(
     builtIn: BenchTrainConfig.builtIn)
   let total = config.models.count * config.resolutions.count
   let result = try measureTrainingThroughput(
-    config, progress: ProgressReporter("bench train", total: total, enabled: showProgress))
+    config, pytorch: pytorch,
+    progress: ProgressReporter("bench train", total: total, enabled: showProgress))
   let output = ExperimentOutput(
     experiment: "bench-train", profile: profile, configJSON: jsonString(config), seed: config.seed,
     dataset: "random N×H×W×3 uniform [-1, 1] images, random labels (benchmark, no data)",
@@ -228,7 +254,11 @@ extension BenchTrainResult {
         description: "activation + gradient + scratch buffers"),
       Column(
         "pytorch_images_per_s", doubles { $0.pytorchImagesPerSecond ?? .nan }, unit: "1/s",
-        description: PyTorchTrainingAnchors.source + "; NaN where not measured"),
+        description: "PyTorch CPU, same batch, threads and step; NaN where not measured"),
+      Column(
+        "pytorch_source", .strings(rows.map { $0.pytorchSource ?? "" }),
+        description: "where the PyTorch figure comes from: measured side by side on this "
+          + "machine, or reference/anchors.md (another machine: indicative only)"),
       Column(
         "ratio", doubles(\.ratio), description: "ours / PyTorch images per second (> 1: faster)"),
     ])
@@ -256,7 +286,7 @@ extension BenchTrainResult {
     return "Training throughput, forward + backward + SGD step, random data "
       + "(OpenBLAS core \(blasCore), \(blasThreads) threads)\n\n"
       + markdownTable(header: header, rows: body, alignments: alignments)
-      + "\nPyTorch: \(PyTorchTrainingAnchors.source).\n"
+      + pytorchSources.map { "\nPyTorch: \($0).\n" }.joined()
   }
 
   /// Images/s per configuration, ours beside PyTorch.
@@ -267,7 +297,8 @@ extension BenchTrainResult {
       series: [
         BarSeries(name: "ours (Swift + OpenBLAS \(blasCore))", values: rows.map(\.imagesPerSecond)),
         BarSeries(
-          name: "PyTorch 1.13 CPU (anchors.md)",
+          name: rows.contains { $0.pytorchSource != PyTorchTrainingAnchors.source }
+            ? "PyTorch CPU (side by side)" : "PyTorch 1.13 CPU (anchors.md)",
           values: rows.map { $0.pytorchImagesPerSecond ?? .nan }),
       ],
       yLabel: "images / s", showValues: true)

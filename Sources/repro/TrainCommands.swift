@@ -25,10 +25,24 @@ struct BenchTrainCommand: ParsableCommand {
 
   @OptionGroup var options: ExperimentOptions
 
+  @Flag(
+    help: ArgumentHelp(
+      "Also measure PyTorch's CPU training on the same networks, side by side, case by case "
+        + "(Scripts/bench-pytorch.py; needs Debian's python3-torch). Without it the PyTorch "
+        + "column holds reference/anchors.md's figures from another machine."))
+  var pytorch = false
+  @Option(help: "Python interpreter with torch (default /usr/bin/python3, else python3).")
+  var python: String?
+  @Option(
+    help: "The PyTorch benchmark script (default: Scripts/bench-pytorch.py of this checkout).")
+  var pytorchScript: String?
+
   func run() throws {
     try reportingErrors {
       let (result, files) = try runBenchTrain(
         profile: options.profile, out: options.out, configPath: options.config,
+        pytorch: pytorch || python != nil || pytorchScript != nil
+          ? PyTorchBench(python: python, script: pytorchScript) : nil,
         showProgress: !options.quiet)
       print(result.markdown())
       print("wrote:\n  " + files.joined(separator: "\n  "))

@@ -31,10 +31,13 @@ public struct BenchTrainConfig: Codable, Sendable, Hashable {
   /// Timed iterations; the median is reported.
   public var iterations: Int
   public var seed: UInt64
+  /// Also time one epoch of `repro train`'s built-in recipe of this profile (data loading and
+  /// augmentation included); nil skips it.
+  public var epochOf: Profile?
 
   public init(
     models: [String], resolutions: [Int], batch: Int, classes: Int, threads: Int, warmup: Int,
-    iterations: Int, seed: UInt64 = 0
+    iterations: Int, seed: UInt64 = 0, epochOf: Profile? = nil
   ) {
     self.models = models
     self.resolutions = resolutions
@@ -44,6 +47,7 @@ public struct BenchTrainConfig: Codable, Sendable, Hashable {
     self.warmup = warmup
     self.iterations = iterations
     self.seed = seed
+    self.epochOf = epochOf
   }
 
   /// The built-in configuration of each profile (experiments/bench-train.json states the same).
@@ -53,11 +57,11 @@ public struct BenchTrainConfig: Codable, Sendable, Hashable {
     case .smoke:
       return BenchTrainConfig(
         models: models, resolutions: [32], batch: 8, classes: 1000, threads: 2, warmup: 1,
-        iterations: 2)
+        iterations: 2, epochOf: .smoke)
     case .default, .full:
       return BenchTrainConfig(
         models: models, resolutions: [48, 96, 144], batch: 64, classes: 1000, threads: 2,
-        warmup: 2, iterations: 10)
+        warmup: 2, iterations: 10, epochOf: .default)
     }
   }
 }
@@ -104,9 +108,29 @@ public struct BenchTrainRow: Sendable, Hashable {
   public var ratio: Double { pytorchImagesPerSecond.map { imagesPerSecond / $0 } ?? .nan }
 }
 
+/// One epoch of `repro train`'s built-in recipe of a profile, timed by the trainer (training
+/// steps with their data loading and augmentation; validation excluded).
+public struct EpochTiming: Sendable, Hashable {
+  /// The `repro train` profile whose recipe ran.
+  public var profile: Profile
+  public var model: String
+  public var resolution: Int
+  public var batch: Int
+  /// Steps × batch.
+  public var images: Int
+  public var seconds: Double
+  public var dataset: String
+
+  public var imagesPerSecond: Double { Double(images) / seconds }
+}
+
 /// The output of `repro bench train`.
 public struct BenchTrainResult: Sendable {
   public var rows: [BenchTrainRow]
+  /// One epoch of `repro train` (when the config asks for it and its data is there).
+  public var epoch: EpochTiming?
+  /// Why the epoch was not timed (its data is missing), if it was asked for.
+  public var epochSkipped: String?
   /// `BLAS.coreName`: the OpenBLAS kernel family in use.
   public var blasCore: String
   public var blasThreads: Int
@@ -151,7 +175,42 @@ public func measureTrainingThroughput(
         done, String(format: "%@ r%d: %.1f images/s", id, r, row.imagesPerSecond) + versus)
     }
   }
-  return BenchTrainResult(rows: rows, blasCore: BLAS.coreName, blasThreads: BLAS.threadCount)
+  var result = BenchTrainResult(
+    rows: rows, blasCore: BLAS.coreName, blasThreads: BLAS.threadCount)
+  if let profile = config.epochOf {
+    do {
+      result.epoch = try timeOneEpoch(of: profile)
+      let e = result.epoch!
+      progress?.step(
+        done + 1,
+        String(format: "one epoch of repro train --profile %@: %.1f s", profile.rawValue, e.seconds)
+      )
+    } catch let error as TrainExperimentError {
+      // The throughput above needs no data; the epoch does. Say why it is missing.
+      guard case .proxyNotPrepared = error else { throw error }
+      result.epochSkipped = "\(error)"
+      FileHandle.standardError.write(Data("bench train: epoch not timed: \(error)\n".utf8))
+    }
+  }
+  return result
+}
+
+/// Runs `repro train`'s built-in recipe of `profile` for one epoch (no warm-up, which changes
+/// only the learning rate) into a temporary folder, and returns the trainer's epoch time.
+func timeOneEpoch(of profile: Profile) throws -> EpochTiming {
+  var config = TrainRunConfig.builtIn(profile)
+  config.epochs = 1
+  config.warmupEpochs = 0
+  let out = FileManager.default.temporaryDirectory
+    .appendingPathComponent("repro-bench-epoch-\(ProcessInfo.processInfo.processIdentifier)").path
+  defer { try? FileManager.default.removeItem(atPath: out) }
+  let run = try runTraining(config, profile: profile, out: out, showProgress: false)
+  guard let record = run.history.first else {
+    preconditionFailure("a one-epoch run finished without an epoch record")
+  }
+  return EpochTiming(
+    profile: profile, model: run.modelID, resolution: run.resolution, batch: config.batchSize,
+    images: run.stepsPerEpoch * config.batchSize, seconds: record.seconds, dataset: run.dataset)
 }
 
 private func benchmark(
@@ -212,7 +271,7 @@ public func runBenchTrain(
   let config = try loadExperimentConfig(
     BenchTrainConfig.self, experiment: "bench-train", profile: profile, path: configPath,
     builtIn: BenchTrainConfig.builtIn)
-  let total = config.models.count * config.resolutions.count
+  let total = config.models.count * config.resolutions.count + (config.epochOf == nil ? 0 : 1)
   let result = try measureTrainingThroughput(
     config, pytorch: pytorch,
     progress: ProgressReporter("bench train", total: total, enabled: showProgress))
@@ -221,7 +280,7 @@ public func runBenchTrain(
     dataset: "random N×H×W×3 uniform [-1, 1] images, random labels (benchmark, no data)",
     provenance: provenance)
   let files = try output.write(
-    to: out, table: result.table(), markdown: result.markdown(),
+    to: out, table: result.table(), models: result.epochRecords(), markdown: result.markdown(),
     figures: [("bench-train", result.chart())])
   return (result, files)
 }
@@ -264,6 +323,24 @@ extension BenchTrainResult {
     ])
   }
 
+  /// `/models/<model>/epoch`: the timed epoch of `repro train`, if any.
+  public func epochRecords() -> [ModelRecord] {
+    guard let e = epoch else { return [] }
+    let table = ResultTable(columns: [
+      Column("profile", .strings([e.profile.rawValue]), description: "repro train profile"),
+      Column("dataset", .strings([e.dataset]), description: "training data"),
+      Column("resolution", .ints([Int64(e.resolution)]), unit: "px", description: "input side"),
+      Column("batch", .ints([Int64(e.batch)]), description: "samples per step"),
+      Column("images", .ints([Int64(e.images)]), description: "steps × batch"),
+      Column(
+        "epoch_s", .doubles([e.seconds]), unit: "s",
+        description: "training steps with data loading and augmentation; validation excluded"),
+      Column(
+        "images_per_s", .doubles([e.imagesPerSecond]), unit: "1/s", description: "images / epoch_s"),
+    ])
+    return [ModelRecord(id: e.model, tables: ["epoch": table])]
+  }
+
   /// The printed table.
   public func markdown() -> String {
     let header = [
@@ -286,7 +363,17 @@ extension BenchTrainResult {
     return "Training throughput, forward + backward + SGD step, random data "
       + "(OpenBLAS core \(blasCore), \(blasThreads) threads)\n\n"
       + markdownTable(header: header, rows: body, alignments: alignments)
-      + pytorchSources.map { "\nPyTorch: \($0).\n" }.joined()
+      + pytorchSources.map { "\nPyTorch: \($0).\n" }.joined() + epochLine
+  }
+
+  private var epochLine: String {
+    if let e = epoch {
+      return String(
+        format: "\nOne epoch of `repro train --profile %@` (%@ r%d, batch %d, %@): %.1f s, "
+          + "%.0f images/s, loading and augmentation included.\n", e.profile.rawValue, e.model,
+        e.resolution, e.batch, e.dataset, e.seconds, e.imagesPerSecond)
+    }
+    return epochSkipped.map { "\nOne epoch of `repro train`: not timed (\($0)).\n" } ?? ""
   }
 
   /// Images/s per configuration, ours beside PyTorch.

@@ -176,6 +176,8 @@ public struct TrainRunResult: Sendable {
   /// The input of one sample, `[H, W, C]`.
   public var inputShape: [Int]
   public var history: [EpochRecord]
+  /// Training batches per epoch (the last, partial one included).
+  public var stepsPerEpoch: Int
   public var macs: Int
   public var params: Int
   public var dataset: String
@@ -268,7 +270,7 @@ public func runTraining(
   }
   var result = TrainRunResult(
     run: runName, modelID: modelID, resolution: side, inputShape: inputShape,
-    history: trainer.state.history,
+    history: trainer.state.history, stepsPerEpoch: trainer.stepsPerEpoch,
     macs: trainer.model.graph.macs, params: trainer.model.graph.params, dataset: data.summary,
     blasCore: BLAS.coreName, directory: directory, files: [checkpointPath])
   result.files += try writeTrainOutputs(

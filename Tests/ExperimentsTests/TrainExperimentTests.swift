@@ -38,6 +38,22 @@ import _TestSupport
     #expect(try file.table.doubles("pytorch_images_per_s").allSatisfy(\.isNaN), "no anchor at r32")
     #expect(try file.table.strings("blas_core") == [result.blasCore, result.blasCore])
     #expect(!result.blasCore.isEmpty)
+    // One epoch of `repro train --profile smoke` (synthetic data: always there).
+    let epoch = try #require(result.epoch)
+    #expect(epoch.profile == .smoke && epoch.model == "mbv2-w0.35" && epoch.seconds > 0)
+    #expect(epoch.images == TrainRunConfig.builtIn(.smoke).trainSamples)
+    let record = try #require(file.models.first { $0.id == "mbv2-w0.35" })
+    let table = try #require(record.tables["epoch"])
+    #expect(try table.doubles("epoch_s") == [epoch.seconds])
+    #expect(try table.ints("images") == [Int64(epoch.images)])
+  }
+
+  @Test func anEpochWithoutItsDataSaysWhyInTheTable() {
+    let result = BenchTrainResult(
+      rows: [], epochSkipped: "the imagenet proxy (default) is not prepared", blasCore: "Zen",
+      blasThreads: 2)
+    #expect(result.markdown().contains("not timed (the imagenet proxy (default) is not prepared)"))
+    #expect(result.epochRecords().isEmpty)
   }
 
   @Test func pytorchAnchorsAreTheAnchorsFile() {

@@ -179,8 +179,8 @@ public func measureTrainingThroughput(
     rows: rows, blasCore: BLAS.coreName, blasThreads: BLAS.threadCount)
   if let profile = config.epochOf {
     do {
-      result.epoch = try timeOneEpoch(of: profile)
-      let e = result.epoch!
+      let e = try timeOneEpoch(of: profile)
+      result.epoch = e
       progress?.step(
         done + 1,
         String(format: "one epoch of repro train --profile %@: %.1f s", profile.rawValue, e.seconds)

@@ -5,7 +5,6 @@
 #include "mcu_kernels.h"
 
 static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 // round(sum / count), ties away from zero (TFLM), clamped; count > 0.
 static int32_t rounded_average(int32_t sum, int32_t count, int32_t act_min, int32_t act_max) {
@@ -29,22 +28,20 @@ mcu_status mcu_avgpool_s4(const mcu_pool_params* params, const mcu_dims* input_d
   const int32_t out_w = output_dims->w;
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(params->filter_h, in_h - in_y0);
+      const mcu_window wy =
+          mcu_window_along(oy, params->stride_h, params->pad_top, params->filter_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(params->filter_w, in_w - in_x0);
+        const mcu_window wx =
+            mcu_window_along(ox, params->stride_w, params->pad_left, params->filter_w, in_w);
         // Padding < window (validated in Swift) keeps count >= 1.
-        const int32_t count = max_i32(1, (ky_end - ky_begin) * (kx_end - kx_begin));
+        const int32_t count = max_i32(1, (wy.end - wy.begin) * (wx.end - wx.begin));
         const int32_t out_base = ((n * out_h + oy) * out_w + ox) * channels;
         for (int32_t c = 0; c < channels; ++c) {
           // sum is int32: |x| <= 8 per tap.
           int32_t sum = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               sum += mcu_s4_load(input, (row + kx) * channels + c);
             }
           }

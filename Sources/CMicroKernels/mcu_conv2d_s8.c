@@ -3,9 +3,6 @@
 // tap loops; no im2col, no scratch. Not a specialized kernel (those are generated from templates).
 #include "mcu_kernels.h"
 
-static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
-
 mcu_status mcu_conv2d_s8(const mcu_conv_params* params, const mcu_per_channel_quant* quant,
                          const mcu_dims* input_dims, const int8_t* input,
                          const mcu_dims* filter_dims, const int8_t* filter, const int32_t* bias,
@@ -28,24 +25,20 @@ mcu_status mcu_conv2d_s8(const mcu_conv_params* params, const mcu_per_channel_qu
 
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      // Taps ky in [ky_begin, ky_end) fall inside the input; the others are padding (real 0).
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(k_h, in_h - in_y0);
+      const mcu_window wy = mcu_window_along(oy, params->stride_h, params->pad_top, k_h, in_h);
+      // Taps ky in [wy.begin, wy.end) fall inside the input; the others are padding (real 0).
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(k_w, in_w - in_x0);
+        const mcu_window wx = mcu_window_along(ox, params->stride_w, params->pad_left, k_w, in_w);
         int8_t* out = output + ((n * out_h + oy) * out_w + ox) * c_out;
         for (int32_t oc = 0; oc < c_out; ++oc) {
           const int8_t* w_oc = filter + oc * k_h * k_w * c_in;
           // acc is int32: |w*(x + input_offset)| <= 127*255 = 32 385 and kH*kW*cIn <= 2^16.
           int32_t acc = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            // Indices, not pointers, until they are in bounds (in_x0 may be negative).
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            // Indices, not pointers, until they are in bounds (wx.origin may be negative).
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
             const int8_t* w_row = w_oc + ky * k_w * c_in;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               const int8_t* x = input + (row + kx) * c_in;
               const int8_t* w = w_row + kx * c_in;
               for (int32_t ic = 0; ic < c_in; ++ic) {

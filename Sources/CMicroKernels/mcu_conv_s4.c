@@ -5,9 +5,6 @@
 // TinyEngine's unsigned-nibble int16 SIMD path (paper_facts sec. 13).
 #include "mcu_kernels.h"
 
-static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
-
 static int valid_conv_args(const mcu_conv_params* params, const mcu_per_channel_quant* quant,
                            const mcu_dims* input_dims, const uint8_t* input,
                            const mcu_dims* filter_dims, const uint8_t* filter,
@@ -36,19 +33,15 @@ mcu_status mcu_conv2d_s4(const mcu_conv_params* params, const mcu_per_channel_qu
   const int32_t c_out = output_dims->c;
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(k_h, in_h - in_y0);
+      const mcu_window wy = mcu_window_along(oy, params->stride_h, params->pad_top, k_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(k_w, in_w - in_x0);
+        const mcu_window wx = mcu_window_along(ox, params->stride_w, params->pad_left, k_w, in_w);
         for (int32_t oc = 0; oc < c_out; ++oc) {
           // acc is int32: |w*(x + input_offset)| <= 7*15 = 105 per term.
           int32_t acc = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               const int32_t x_base = (row + kx) * c_in;
               const int32_t w_base = ((oc * k_h + ky) * k_w + kx) * c_in;
               for (int32_t ic = 0; ic < c_in; ++ic) {
@@ -100,20 +93,16 @@ mcu_status mcu_depthwise_conv2d_s4(const mcu_conv_params* params,
   const int32_t depth_multiplier = c_out / c_in;
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(k_h, in_h - in_y0);
+      const mcu_window wy = mcu_window_along(oy, params->stride_h, params->pad_top, k_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(k_w, in_w - in_x0);
+        const mcu_window wx = mcu_window_along(ox, params->stride_w, params->pad_left, k_w, in_w);
         for (int32_t oc = 0; oc < c_out; ++oc) {
           const int32_t ic = oc / depth_multiplier;
           // acc is int32: kH*kW terms of at most 7*15 = 105.
           int32_t acc = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               acc += mcu_s4_load(filter, (ky * k_w + kx) * c_out + oc) *
                      (mcu_s4_load(input, (row + kx) * c_in + ic) + params->input_offset);
             }

@@ -3,9 +3,6 @@
 // with the padded-tap bounds hoisted. The in-place variant is mcu_depthwise_conv2d_s8_inplace.c.
 #include "mcu_kernels.h"
 
-static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
-
 mcu_status mcu_depthwise_conv2d_s8(const mcu_conv_params* params,
                                    const mcu_per_channel_quant* quant, const mcu_dims* input_dims,
                                    const int8_t* input, const mcu_dims* filter_dims,
@@ -30,21 +27,17 @@ mcu_status mcu_depthwise_conv2d_s8(const mcu_conv_params* params,
 
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(k_h, in_h - in_y0);
+      const mcu_window wy = mcu_window_along(oy, params->stride_h, params->pad_top, k_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(k_w, in_w - in_x0);
+        const mcu_window wx = mcu_window_along(ox, params->stride_w, params->pad_left, k_w, in_w);
         int8_t* out = output + ((n * out_h + oy) * out_w + ox) * c_out;
         for (int32_t oc = 0; oc < c_out; ++oc) {
           const int32_t ic = oc / depth_multiplier;
           // acc is int32: at most kH*kW <= 2^16 terms of |w*(x + input_offset)| <= 32 385.
           int32_t acc = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               const int32_t x = input[(row + kx) * c_in + ic];
               const int32_t w = filter[(ky * k_w + kx) * c_out + oc];
               acc += w * (x + input_offset);

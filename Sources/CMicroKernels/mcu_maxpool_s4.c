@@ -21,20 +21,18 @@ mcu_status mcu_maxpool_s4(const mcu_pool_params* params, const mcu_dims* input_d
   const int32_t out_w = output_dims->w;
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(params->filter_h, in_h - in_y0);
+      const mcu_window wy =
+          mcu_window_along(oy, params->stride_h, params->pad_top, params->filter_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(params->filter_w, in_w - in_x0);
+        const mcu_window wx =
+            mcu_window_along(ox, params->stride_w, params->pad_left, params->filter_w, in_w);
         const int32_t out_base = ((n * out_h + oy) * out_w + ox) * channels;
         for (int32_t c = 0; c < channels; ++c) {
           // Padding < window (validated in Swift) leaves at least one valid tap.
           int32_t largest = INT32_MIN;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               largest = max_i32(largest, mcu_s4_load(input, (row + kx) * channels + c));
             }
           }

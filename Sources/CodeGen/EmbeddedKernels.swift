@@ -402,6 +402,25 @@ static inline int32_t mcu_conv_output_size(int32_t in, int32_t k, int32_t stride
   return (in + pad_before + pad_after - k) / stride + 1;
 }
 
+/// The window of output position `out` along one axis: it starts at input index
+/// `origin = out * stride - pad_before` (negative in the padding), and its taps
+/// `begin <= t < end` are the ones inside the input `0 ..< in`. Padded taps are skipped, never
+/// read. Shared by the generic convolution and pooling kernels.
+typedef struct mcu_window {
+  int32_t origin;
+  int32_t begin;
+  int32_t end;
+} mcu_window;
+
+static inline mcu_window mcu_window_along(int32_t out, int32_t stride, int32_t pad_before,
+                                          int32_t k, int32_t in) {
+  mcu_window w;
+  w.origin = out * stride - pad_before;
+  w.begin = w.origin < 0 ? -w.origin : 0;
+  w.end = in - w.origin < k ? in - w.origin : k;
+  return w;
+}
+
 // MARK: - int8 convolution family
 
 /// Per-channel int8 convolution, any kernel size, stride and asymmetric padding (TFLM
@@ -757,7 +776,6 @@ size_t mcu_add_s8_scratch_bytes(int32_t size) {
 #include "mcu_kernels.h"
 
 static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 // round(sum / count), ties away from zero (TFLM), clamped; count > 0.
 static int32_t rounded_average(int32_t sum, int32_t count, int32_t act_min, int32_t act_max) {
@@ -781,22 +799,20 @@ mcu_status mcu_avgpool_s4(const mcu_pool_params* params, const mcu_dims* input_d
   const int32_t out_w = output_dims->w;
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(params->filter_h, in_h - in_y0);
+      const mcu_window wy =
+          mcu_window_along(oy, params->stride_h, params->pad_top, params->filter_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(params->filter_w, in_w - in_x0);
+        const mcu_window wx =
+            mcu_window_along(ox, params->stride_w, params->pad_left, params->filter_w, in_w);
         // Padding < window (validated in Swift) keeps count >= 1.
-        const int32_t count = max_i32(1, (ky_end - ky_begin) * (kx_end - kx_begin));
+        const int32_t count = max_i32(1, (wy.end - wy.begin) * (wx.end - wx.begin));
         const int32_t out_base = ((n * out_h + oy) * out_w + ox) * channels;
         for (int32_t c = 0; c < channels; ++c) {
           // sum is int32: |x| <= 8 per tap.
           int32_t sum = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               sum += mcu_s4_load(input, (row + kx) * channels + c);
             }
           }
@@ -852,7 +868,6 @@ size_t mcu_global_avgpool_s4_scratch_bytes(const mcu_dims* input_dims) {
 #include "mcu_kernels.h"
 
 static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 // round(sum / count), ties away from zero (TFLM), clamped; count > 0.
 static int8_t rounded_average(int32_t sum, int32_t count, int32_t act_min, int32_t act_max) {
@@ -876,23 +891,21 @@ mcu_status mcu_avgpool_s8(const mcu_pool_params* params, const mcu_dims* input_d
   const int32_t out_w = output_dims->w;
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(params->filter_h, in_h - in_y0);
+      const mcu_window wy =
+          mcu_window_along(oy, params->stride_h, params->pad_top, params->filter_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(params->filter_w, in_w - in_x0);
+        const mcu_window wx =
+            mcu_window_along(ox, params->stride_w, params->pad_left, params->filter_w, in_w);
         // Padding < window (validated in Swift) keeps count >= 1; the guard only avoids a
         // division by zero for invalid parameters.
-        const int32_t count = max_i32(1, (ky_end - ky_begin) * (kx_end - kx_begin));
+        const int32_t count = max_i32(1, (wy.end - wy.begin) * (wx.end - wx.begin));
         int8_t* out = output + ((n * out_h + oy) * out_w + ox) * channels;
         for (int32_t c = 0; c < channels; ++c) {
           // sum is int32: |x| <= 128 per tap, far fewer than 2^23 taps.
           int32_t sum = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               sum += input[(row + kx) * channels + c];
             }
           }
@@ -944,9 +957,6 @@ size_t mcu_global_avgpool_s8_scratch_bytes(const mcu_dims* input_dims) {
 // tap loops; no im2col, no scratch. Not a specialized kernel (those are generated from templates).
 #include "mcu_kernels.h"
 
-static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
-
 mcu_status mcu_conv2d_s8(const mcu_conv_params* params, const mcu_per_channel_quant* quant,
                          const mcu_dims* input_dims, const int8_t* input,
                          const mcu_dims* filter_dims, const int8_t* filter, const int32_t* bias,
@@ -969,24 +979,20 @@ mcu_status mcu_conv2d_s8(const mcu_conv_params* params, const mcu_per_channel_qu
 
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      // Taps ky in [ky_begin, ky_end) fall inside the input; the others are padding (real 0).
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(k_h, in_h - in_y0);
+      const mcu_window wy = mcu_window_along(oy, params->stride_h, params->pad_top, k_h, in_h);
+      // Taps ky in [wy.begin, wy.end) fall inside the input; the others are padding (real 0).
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(k_w, in_w - in_x0);
+        const mcu_window wx = mcu_window_along(ox, params->stride_w, params->pad_left, k_w, in_w);
         int8_t* out = output + ((n * out_h + oy) * out_w + ox) * c_out;
         for (int32_t oc = 0; oc < c_out; ++oc) {
           const int8_t* w_oc = filter + oc * k_h * k_w * c_in;
           // acc is int32: |w*(x + input_offset)| <= 127*255 = 32 385 and kH*kW*cIn <= 2^16.
           int32_t acc = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            // Indices, not pointers, until they are in bounds (in_x0 may be negative).
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            // Indices, not pointers, until they are in bounds (wx.origin may be negative).
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
             const int8_t* w_row = w_oc + ky * k_w * c_in;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               const int8_t* x = input + (row + kx) * c_in;
               const int8_t* w = w_row + kx * c_in;
               for (int32_t ic = 0; ic < c_in; ++ic) {
@@ -1025,9 +1031,6 @@ size_t mcu_conv2d_s8_scratch_bytes(const mcu_conv_params* params, const mcu_dims
 // TinyEngine's unsigned-nibble int16 SIMD path (paper_facts sec. 13).
 #include "mcu_kernels.h"
 
-static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
-
 static int valid_conv_args(const mcu_conv_params* params, const mcu_per_channel_quant* quant,
                            const mcu_dims* input_dims, const uint8_t* input,
                            const mcu_dims* filter_dims, const uint8_t* filter,
@@ -1056,19 +1059,15 @@ mcu_status mcu_conv2d_s4(const mcu_conv_params* params, const mcu_per_channel_qu
   const int32_t c_out = output_dims->c;
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(k_h, in_h - in_y0);
+      const mcu_window wy = mcu_window_along(oy, params->stride_h, params->pad_top, k_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(k_w, in_w - in_x0);
+        const mcu_window wx = mcu_window_along(ox, params->stride_w, params->pad_left, k_w, in_w);
         for (int32_t oc = 0; oc < c_out; ++oc) {
           // acc is int32: |w*(x + input_offset)| <= 7*15 = 105 per term.
           int32_t acc = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               const int32_t x_base = (row + kx) * c_in;
               const int32_t w_base = ((oc * k_h + ky) * k_w + kx) * c_in;
               for (int32_t ic = 0; ic < c_in; ++ic) {
@@ -1120,20 +1119,16 @@ mcu_status mcu_depthwise_conv2d_s4(const mcu_conv_params* params,
   const int32_t depth_multiplier = c_out / c_in;
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(k_h, in_h - in_y0);
+      const mcu_window wy = mcu_window_along(oy, params->stride_h, params->pad_top, k_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(k_w, in_w - in_x0);
+        const mcu_window wx = mcu_window_along(ox, params->stride_w, params->pad_left, k_w, in_w);
         for (int32_t oc = 0; oc < c_out; ++oc) {
           const int32_t ic = oc / depth_multiplier;
           // acc is int32: kH*kW terms of at most 7*15 = 105.
           int32_t acc = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               acc += mcu_s4_load(filter, (ky * k_w + kx) * c_out + oc) *
                      (mcu_s4_load(input, (row + kx) * c_in + ic) + params->input_offset);
             }
@@ -1221,9 +1216,6 @@ size_t mcu_pointwise_conv2d_s4_scratch_bytes(const mcu_conv_params* params,
 // with the padded-tap bounds hoisted. The in-place variant is mcu_depthwise_conv2d_s8_inplace.c.
 #include "mcu_kernels.h"
 
-static int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
-
 mcu_status mcu_depthwise_conv2d_s8(const mcu_conv_params* params,
                                    const mcu_per_channel_quant* quant, const mcu_dims* input_dims,
                                    const int8_t* input, const mcu_dims* filter_dims,
@@ -1248,21 +1240,17 @@ mcu_status mcu_depthwise_conv2d_s8(const mcu_conv_params* params,
 
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(k_h, in_h - in_y0);
+      const mcu_window wy = mcu_window_along(oy, params->stride_h, params->pad_top, k_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(k_w, in_w - in_x0);
+        const mcu_window wx = mcu_window_along(ox, params->stride_w, params->pad_left, k_w, in_w);
         int8_t* out = output + ((n * out_h + oy) * out_w + ox) * c_out;
         for (int32_t oc = 0; oc < c_out; ++oc) {
           const int32_t ic = oc / depth_multiplier;
           // acc is int32: at most kH*kW <= 2^16 terms of |w*(x + input_offset)| <= 32 385.
           int32_t acc = 0;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               const int32_t x = input[(row + kx) * c_in + ic];
               const int32_t w = filter[(ky * k_w + kx) * c_out + oc];
               acc += w * (x + input_offset);
@@ -1547,20 +1535,18 @@ mcu_status mcu_maxpool_s4(const mcu_pool_params* params, const mcu_dims* input_d
   const int32_t out_w = output_dims->w;
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(params->filter_h, in_h - in_y0);
+      const mcu_window wy =
+          mcu_window_along(oy, params->stride_h, params->pad_top, params->filter_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(params->filter_w, in_w - in_x0);
+        const mcu_window wx =
+            mcu_window_along(ox, params->stride_w, params->pad_left, params->filter_w, in_w);
         const int32_t out_base = ((n * out_h + oy) * out_w + ox) * channels;
         for (int32_t c = 0; c < channels; ++c) {
           // Padding < window (validated in Swift) leaves at least one valid tap.
           int32_t largest = INT32_MIN;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               largest = max_i32(largest, mcu_s4_load(input, (row + kx) * channels + c));
             }
           }
@@ -1607,21 +1593,19 @@ mcu_status mcu_maxpool_s8(const mcu_pool_params* params, const mcu_dims* input_d
   const int32_t out_w = output_dims->w;
   for (int32_t n = 0; n < batches; ++n) {
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t in_y0 = oy * params->stride_h - params->pad_top;
-      const int32_t ky_begin = max_i32(0, -in_y0);
-      const int32_t ky_end = min_i32(params->filter_h, in_h - in_y0);
+      const mcu_window wy =
+          mcu_window_along(oy, params->stride_h, params->pad_top, params->filter_h, in_h);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t in_x0 = ox * params->stride_w - params->pad_left;
-        const int32_t kx_begin = max_i32(0, -in_x0);
-        const int32_t kx_end = min_i32(params->filter_w, in_w - in_x0);
+        const mcu_window wx =
+            mcu_window_along(ox, params->stride_w, params->pad_left, params->filter_w, in_w);
         int8_t* out = output + ((n * out_h + oy) * out_w + ox) * channels;
         for (int32_t c = 0; c < channels; ++c) {
           // Padding < window (validated in Swift) leaves at least one valid tap; an empty
           // window (invalid parameters) yields activation_min.
           int32_t largest = INT32_MIN;
-          for (int32_t ky = ky_begin; ky < ky_end; ++ky) {
-            const int32_t row = (n * in_h + in_y0 + ky) * in_w + in_x0;
-            for (int32_t kx = kx_begin; kx < kx_end; ++kx) {
+          for (int32_t ky = wy.begin; ky < wy.end; ++ky) {
+            const int32_t row = (n * in_h + wy.origin + ky) * in_w + wx.origin;
+            for (int32_t kx = wx.begin; kx < wx.end; ++kx) {
               largest = max_i32(largest, input[(row + kx) * channels + c]);
             }
           }

@@ -122,6 +122,25 @@ static inline int32_t mcu_conv_output_size(int32_t in, int32_t k, int32_t stride
   return (in + pad_before + pad_after - k) / stride + 1;
 }
 
+/// The window of output position `out` along one axis: it starts at input index
+/// `origin = out * stride - pad_before` (negative in the padding), and its taps
+/// `begin <= t < end` are the ones inside the input `0 ..< in`. Padded taps are skipped, never
+/// read. Shared by the generic convolution and pooling kernels.
+typedef struct mcu_window {
+  int32_t origin;
+  int32_t begin;
+  int32_t end;
+} mcu_window;
+
+static inline mcu_window mcu_window_along(int32_t out, int32_t stride, int32_t pad_before,
+                                          int32_t k, int32_t in) {
+  mcu_window w;
+  w.origin = out * stride - pad_before;
+  w.begin = w.origin < 0 ? -w.origin : 0;
+  w.end = in - w.origin < k ? in - w.origin : k;
+  return w;
+}
+
 // MARK: - int8 convolution family
 
 /// Per-channel int8 convolution, any kernel size, stride and asymmetric padding (TFLM

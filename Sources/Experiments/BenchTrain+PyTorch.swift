@@ -66,9 +66,7 @@ public enum PyTorchBenchError: Error, Equatable, CustomStringConvertible {
   case torchMissing(python: String, detail: String)
   case failed(command: String, detail: String)
   case differentNetwork(
-    model: String, ours: (params: Int, macs: Int), theirs: (params: Int, macs: Int))
-
-  public static func == (a: Self, b: Self) -> Bool { a.description == b.description }
+    model: String, ourParams: Int, ourMACs: Int, theirParams: Int, theirMACs: Int)
 
   public var description: String {
     switch self {
@@ -80,9 +78,9 @@ public enum PyTorchBenchError: Error, Equatable, CustomStringConvertible {
         + "(Scripts/bench-train.sh --pytorch does) or pass --python with an interpreter that has it"
     case .failed(let command, let detail):
       return "PyTorch benchmark failed: \(command)\n\(detail)"
-    case .differentNetwork(let model, let ours, let theirs):
-      return "PyTorch built a different network for \(model): \(theirs.params) params and "
-        + "\(theirs.macs) MACs against our \(ours.params) and \(ours.macs); the comparison "
+    case .differentNetwork(let model, let ourParams, let ourMACs, let theirParams, let theirMACs):
+      return "PyTorch built a different network for \(model): \(theirParams) params and "
+        + "\(theirMACs) MACs against our \(ourParams) and \(ourMACs); the comparison "
         + "would be meaningless (Scripts/bench-pytorch.py must follow MIT's netconfig format)"
     }
   }
@@ -108,13 +106,11 @@ extension PyTorchBench {
 
   /// Runs the script on `netConfig` at `resolution` with `config`'s batch, classes, threads,
   /// warm-up and timed steps; checks that it trained the network of `params` and `macs`.
+  /// `check()` has found the script and torch.
   func measure(
     _ netConfig: NetConfig, id: String, resolution: Int, params: Int, macs: Int,
     _ config: BenchTrainConfig
   ) throws -> PyTorchMeasurement {
-    guard FileManager.default.fileExists(atPath: script) else {
-      throw PyTorchBenchError.scriptMissing(path: script)
-    }
     let folder = FileManager.default.temporaryDirectory
       .appendingPathComponent("repro-bench-pytorch-\(ProcessInfo.processInfo.processIdentifier)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -146,8 +142,8 @@ extension PyTorchBench {
     }
     guard measurement.params == params, measurement.macs == macs else {
       throw PyTorchBenchError.differentNetwork(
-        model: "\(id) r\(resolution)", ours: (params, macs),
-        theirs: (measurement.params, measurement.macs))
+        model: "\(id) r\(resolution)", ourParams: params, ourMACs: macs,
+        theirParams: measurement.params, theirMACs: measurement.macs)
     }
     return measurement
   }

@@ -39,11 +39,9 @@ struct DeployCommand: ParsableCommand {
   var keepPrograms: String?
 
   func validate() throws {
-    for (name, value) in [
-      ("--calibration-samples", calibrationSamples), ("--test-samples", testSamples),
-    ] {
-      if let value, value <= 0 { throw ValidationError("\(name) must be positive, got \(value)") }
-    }
+    try requirePositive([
+      "--calibration-samples": calibrationSamples, "--test-samples": testSamples,
+    ])
     if let bitWidths {
       do {
         _ = try DeployConfig.bitWidths(parsing: bitWidths)

@@ -79,6 +79,13 @@ func reportingErrors(_ body: () throws -> Void) throws {
   }
 }
 
+/// Throws a usage error naming the first option given with a value ≤ 0.
+func requirePositive(_ options: KeyValuePairs<String, Int?>) throws {
+  for (name, value) in options {
+    if let value, value <= 0 { throw ValidationError("\(name) must be positive, got \(value)") }
+  }
+}
+
 /// `MCU_DEBUG` level (README, "Debug switches").
 var debugLevel: Int {
   Int(ProcessInfo.processInfo.environment["MCU_DEBUG"] ?? "") ?? 0

@@ -94,13 +94,11 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Continue the run from <out>/train/<run>/checkpoint.bin.") var resume = false
 
   func validate() throws {
-    for (name, value) in [
-      ("--epochs", epochs), ("--batch-size", batchSize), ("--resolution", resolution),
-      ("--classes", classes), ("--train-samples", trainSamples), ("--val-samples", valSamples),
-      ("--threads", threads),
-    ] {
-      if let value, value <= 0 { throw ValidationError("\(name) must be positive, got \(value)") }
-    }
+    try requirePositive([
+      "--epochs": epochs, "--batch-size": batchSize, "--resolution": resolution,
+      "--classes": classes, "--train-samples": trainSamples, "--val-samples": valSamples,
+      "--threads": threads,
+    ])
     if let warmupEpochs, warmupEpochs < 0 { throw ValidationError("--warmup-epochs must be >= 0") }
     if let checkpointEvery, checkpointEvery < 0 {
       throw ValidationError("--checkpoint-every must be >= 0")

@@ -267,38 +267,29 @@ public struct Conv2D: Hashable, Sendable {
     if case .map = source { mapped = true } else { mapped = false }
     let dyFloats = mapped ? tiles.tileRows * c : 0
     let perWorker = dyFloats + (window.isPointwise ? 0 : tiles.tileRows * k)
-    var partial = [Float](repeating: 0, count: workers.chunks * c * k)
-    partial.withUnsafeMutableBufferPointer { pb in
-      guard let partial = pb.baseAddress else { return }
-      withScratch(workers.chunks * perWorker, preferring: workspace) { scratch in
-        tiles.run(workers) { worker, rows in
-          let own = scratch + worker * perWorker
-          let dy: UnsafePointer<Float>
-          switch source {
-          case .rows(let all):
-            dy = all + rows.lowerBound * c
-          case .map(let write):
-            write(rows.count, rows.lowerBound, own)
-            dy = UnsafePointer(own)
-          }
-          if let dx, let weight {
-            Dense.gemmBackwardInput(
-              dy: dy, w: weight, dx: dx + rows.lowerBound * k, m: rows.count, k: k, n: c,
-              accumulate: accumulate)
-          }
-          var a = x + rows.lowerBound * k
-          if !window.isPointwise {
-            im2col(x, pixels: rows, into: own + dyFloats)
-            a = UnsafePointer(own + dyFloats)
-          }
-          Dense.gemmBackwardWeight(
-            dy: dy, x: a, dw: partial + worker * c * k, m: rows.count, k: k, n: c,
-            accumulate: true)
+    withScratch(workers.chunks * perWorker, preferring: workspace) { scratch in
+      tiles.run(workers, summing: c * k, into: dw) { worker, rows, partial in
+        let own = scratch + worker * perWorker
+        let dy: UnsafePointer<Float>
+        switch source {
+        case .rows(let all):
+          dy = all + rows.lowerBound * c
+        case .map(let write):
+          write(rows.count, rows.lowerBound, own)
+          dy = UnsafePointer(own)
         }
-      }
-      for worker in 0..<workers.chunks {
-        let src = partial + worker * c * k
-        for i in 0..<(c * k) { dw[i] += src[i] }
+        if let dx, let weight {
+          Dense.gemmBackwardInput(
+            dy: dy, w: weight, dx: dx + rows.lowerBound * k, m: rows.count, k: k, n: c,
+            accumulate: accumulate)
+        }
+        var a = x + rows.lowerBound * k
+        if !window.isPointwise {
+          im2col(x, pixels: rows, into: own + dyFloats)
+          a = UnsafePointer(own + dyFloats)
+        }
+        Dense.gemmBackwardWeight(
+          dy: dy, x: a, dw: partial, m: rows.count, k: k, n: c, accumulate: true)
       }
     }
     return true

@@ -93,19 +93,11 @@ enum Dense {
       gemmBackwardWeight(dy: dy, x: x, dw: dw, m: m, k: k, n: n, accumulate: true)
       return
     }
-    let workers = tiles.workers(flopsPerRow: 2 * k * n)
-    var partial = [Float](repeating: 0, count: workers.chunks * n * k)
-    partial.withUnsafeMutableBufferPointer { pb in
-      guard let p = pb.baseAddress else { return }
-      tiles.run(workers) { worker, rows in
-        gemmBackwardWeight(
-          dy: dy + rows.lowerBound * n, x: x + rows.lowerBound * k, dw: p + worker * n * k,
-          m: rows.count, k: k, n: n, accumulate: true)
-      }
-      for worker in 0..<workers.chunks {
-        let src = p + worker * n * k
-        for i in 0..<(n * k) { dw[i] += src[i] }
-      }
+    tiles.run(tiles.workers(flopsPerRow: 2 * k * n), summing: n * k, into: dw) {
+      _, rows, partial in
+      gemmBackwardWeight(
+        dy: dy + rows.lowerBound * n, x: x + rows.lowerBound * k, dw: partial, m: rows.count,
+        k: k, n: n, accumulate: true)
     }
   }
 
@@ -205,6 +197,25 @@ struct RowTiles {
     BLAS.withSingleThreadedCalls {
       workers.run { worker, tiles in
         for t in tiles { body(worker, range(t)) }
+      }
+    }
+  }
+
+  /// `run` for a reduction over the rows (a weight gradient): `body(worker, rows, partial)`
+  /// adds its tile's share into `partial`, the worker's own zeroed buffer of `count` floats;
+  /// the workers' buffers are then added to `total` in worker order, so the sum does not
+  /// depend on thread timing.
+  func run(
+    _ workers: WorkSplit, summing count: Int, into total: UnsafeMutablePointer<Float>,
+    _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void
+  ) {
+    var partials = [Float](repeating: 0, count: workers.chunks * count)
+    partials.withUnsafeMutableBufferPointer { pb in
+      guard let p = pb.baseAddress else { return }
+      run(workers) { worker, rows in body(worker, rows, p + worker * count) }
+      for worker in 0..<workers.chunks {
+        let src = p + worker * count
+        for i in 0..<count { total[i] += src[i] }
       }
     }
   }

@@ -376,6 +376,15 @@ extension BenchTrainResult {
     return epochSkipped.map { "\nOne epoch of `repro train`: not timed (\($0)).\n" } ?? ""
   }
 
+  /// The chart's name for the PyTorch bars, from where their figures come.
+  var pytorchSeriesName: String {
+    switch pytorchSources {
+    case []: return "PyTorch CPU (not measured)"
+    case [PyTorchTrainingAnchors.source]: return "PyTorch 1.13 CPU (anchors.md)"
+    default: return "PyTorch CPU (side by side)"
+    }
+  }
+
   /// Images/s per configuration, ours beside PyTorch.
   public func chart() -> GroupedBarChart {
     GroupedBarChart(
@@ -384,8 +393,7 @@ extension BenchTrainResult {
       series: [
         BarSeries(name: "ours (Swift + OpenBLAS \(blasCore))", values: rows.map(\.imagesPerSecond)),
         BarSeries(
-          name: rows.contains { $0.pytorchSource != PyTorchTrainingAnchors.source }
-            ? "PyTorch CPU (side by side)" : "PyTorch 1.13 CPU (anchors.md)",
+          name: pytorchSeriesName,
           values: rows.map { $0.pytorchImagesPerSecond ?? .nan }),
       ],
       yLabel: "images / s", showValues: true)

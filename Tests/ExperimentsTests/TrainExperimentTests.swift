@@ -54,6 +54,7 @@ import _TestSupport
       blasThreads: 2)
     #expect(result.markdown().contains("not timed (the imagenet proxy (default) is not prepared)"))
     #expect(result.epochRecords().isEmpty)
+    #expect(result.pytorchSeriesName == "PyTorch CPU (not measured)")
   }
 
   @Test func pytorchAnchorsAreTheAnchorsFile() {
